@@ -1,0 +1,397 @@
+package fastxml
+
+import "errors"
+
+// Element is a complete element — in XMPP, a stanza — as a compact,
+// namespace-resolved index over its raw bytes. Tokens become an Element
+// here: ReadElement records, while it scans, where each child element,
+// attribute and text run lies in Raw, so nothing is copied or decoded
+// until asked for.
+//
+// An Element filled by ReadElement borrows the scanner's buffer: it is
+// valid until the next call to Next, ReadElement or Reset on that
+// scanner. Clone returns an independent copy to keep. Reusing one
+// Element for every ReadElement call makes the steady state free of
+// allocations.
+type Element struct {
+	raw   []byte
+	off   int64
+	nodes []node
+	attrs []attrRec
+	names []byte // namespace names, indexed by the spans in nodes and attrs
+	cur   int32  // while building: the innermost open element
+	owner *Scanner
+	gen   uint64
+}
+
+// node is an element or a text run; offsets are relative to raw.
+type node struct {
+	start, end   int32 // element: '<' to just past its last '>'; text: the content
+	tagEnd       int32 // element: just past the start tag
+	closeStart   int32 // element: start of the end tag (tagEnd if empty)
+	qStart, qEnd int32 // element: qualified name
+	colon        int32 // element: index of ':' in the name, or -1
+	space        span  // element: namespace name, in names
+	attr0, nattr int32 // element: attributes, in attrs
+	parent       int32
+	first, last  int32 // children
+	next         int32 // next sibling
+	kind         Kind  // StartElement for elements, Text for text runs
+	flags        uint8 // text: textRef, textCR, textCDATA
+}
+
+var errNotAtStart = errors.New("fastxml: ReadElement called when the last token was not a StartElement")
+
+// ReadElement reads the rest of the element whose StartElement Next
+// just returned, up to and including its end tag, and fills e with it.
+// The whole element stays in the scanner's buffer (which grows, up to
+// the limits, if needed), so e.Raw() is contiguous.
+func (s *Scanner) ReadElement(e *Element) error {
+	if s.err != nil {
+		return s.err
+	}
+	if s.kind != StartElement || s.popOnNext {
+		return errNotAtStart
+	}
+	s.retain = true
+	s.mark = s.tokStart
+	e.reset()
+	root := s.depth
+	e.open(s)
+	for {
+		s.release()
+		k, err := s.next()
+		if err != nil {
+			s.retain = false
+			return err
+		}
+		switch k {
+		case StartElement:
+			e.open(s)
+		case Text:
+			e.text(s)
+		case EndElement:
+			e.close(s)
+		}
+		if s.depth < root {
+			break
+		}
+	}
+	s.retain = false
+	s.debug.bump()
+	e.raw = s.buf[s.mark : s.mark+int(e.nodes[0].end)]
+	e.off = s.base + int64(s.mark)
+	e.names = s.nsArena
+	e.owner = s
+	e.gen = s.debug.generation()
+	return nil
+}
+
+func (e *Element) reset() {
+	e.raw = nil
+	e.nodes = e.nodes[:0]
+	e.attrs = e.attrs[:0]
+	e.names = nil
+	e.owner = nil
+	e.cur = -1
+}
+
+// add appends n as the last child of parent and returns its index.
+func (e *Element) add(n node, parent int32) int32 {
+	i := int32(len(e.nodes))
+	n.parent = parent
+	n.first, n.last, n.next = -1, -1, -1
+	if parent >= 0 {
+		p := &e.nodes[parent]
+		if p.last >= 0 {
+			e.nodes[p.last].next = i
+		} else {
+			p.first = i
+		}
+		p.last = i
+	}
+	e.nodes = append(e.nodes, n)
+	return i
+}
+
+func (e *Element) open(s *Scanner) {
+	m := s.mark
+	top := &s.stack[len(s.stack)-1]
+	n := node{
+		kind:   StartElement,
+		start:  int32(s.tokStart - m),
+		tagEnd: int32(s.tokEnd - m),
+		qStart: int32(s.tokStart + 1 - m),
+		qEnd:   int32(s.qEnd - m),
+		colon:  -1,
+		space:  top.space,
+		attr0:  int32(len(e.attrs)),
+		nattr:  int32(len(s.attrs)),
+	}
+	if s.qColon >= 0 {
+		n.colon = int32(s.qColon - m)
+	}
+	e.attrs = append(e.attrs, s.attrs...)
+	e.cur = e.add(n, e.cur)
+}
+
+func (e *Element) text(s *Scanner) {
+	start, end := s.tokStart, s.tokEnd
+	if s.textFlags&textCDATA != 0 {
+		start, end = s.aux, s.tokEnd-len("]]>")
+	}
+	e.add(node{
+		kind:  Text,
+		start: int32(start - s.mark),
+		end:   int32(end - s.mark),
+		flags: s.textFlags,
+	}, e.cur)
+}
+
+func (e *Element) close(s *Scanner) {
+	n := &e.nodes[e.cur]
+	n.closeStart = int32(s.tokStart - s.mark)
+	n.end = int32(s.tokEnd - s.mark)
+	e.cur = n.parent
+}
+
+// check panics, in fastxmldebug builds, when e is used after its
+// scanner moved on.
+func (e *Element) check() {
+	if Debug && e.owner != nil && e.owner.debug.generation() != e.gen {
+		panic("fastxml: Element used after its Scanner moved on; Clone it to keep it")
+	}
+}
+
+// Raw returns the element's bytes exactly as they arrived, from its
+// '<' to its last '>'. Gateways can forward them without serializing.
+func (e *Element) Raw() []byte { e.check(); return e.raw }
+
+// Offset returns the stream offset of the element's first byte.
+func (e *Element) Offset() int64 { return e.off }
+
+// Root returns the element itself as a Node.
+func (e *Element) Root() Node {
+	e.check()
+	if len(e.nodes) == 0 {
+		return Node{}
+	}
+	return Node{e, 0}
+}
+
+// Clone returns a deep copy of e that does not depend on the scanner.
+func (e *Element) Clone() *Element {
+	e.check()
+	return &Element{
+		raw:   append([]byte(nil), e.raw...),
+		off:   e.off,
+		nodes: append([]node(nil), e.nodes...),
+		attrs: append([]attrRec(nil), e.attrs...),
+		names: append([]byte(nil), e.names...),
+	}
+}
+
+// Node is an element or a text run inside an Element. The zero Node is
+// not valid; methods on it return zero values.
+type Node struct {
+	e *Element
+	i int32
+}
+
+func (n Node) node() *node { n.e.check(); return &n.e.nodes[n.i] }
+
+// Valid reports whether n refers to a node.
+func (n Node) Valid() bool { return n.e != nil && n.i >= 0 }
+
+func (n Node) at(i int32) Node {
+	if i < 0 {
+		return Node{}
+	}
+	return Node{n.e, i}
+}
+
+// IsText reports whether n is a text run (character data or CDATA).
+func (n Node) IsText() bool { return n.Valid() && n.node().kind == Text }
+
+// IsElement reports whether n is an element.
+func (n Node) IsElement() bool { return n.Valid() && n.node().kind == StartElement }
+
+// Name returns an element's name (the zero Name for text).
+func (n Node) Name() Name {
+	if !n.IsElement() {
+		return Name{}
+	}
+	d := n.node()
+	q := n.e.raw[d.qStart:d.qEnd]
+	name := Name{Space: n.e.names[d.space.off : d.space.off+d.space.n], Local: q}
+	if d.colon >= 0 {
+		c := d.colon - d.qStart
+		name.Prefix = q[:c]
+		name.Local = q[c+1:]
+	}
+	return name
+}
+
+// Is reports whether n is an element named (space, local).
+func (n Node) Is(space, local string) bool { return n.IsElement() && n.Name().Is(space, local) }
+
+// NumAttrs returns the number of an element's attributes, namespace
+// declarations included.
+func (n Node) NumAttrs() int {
+	if !n.IsElement() {
+		return 0
+	}
+	return int(n.node().nattr)
+}
+
+// AttrAt returns an element's i'th attribute in document order.
+func (n Node) AttrAt(i int) Attr {
+	d := n.node()
+	return recAttr(&n.e.attrs[int(d.attr0)+i], n.e.raw, n.e.names)
+}
+
+// Attr returns the attribute named (space, local); unprefixed
+// attributes are in no namespace (space ""), xml:lang is in
+// XMLNamespace.
+func (n Node) Attr(space, local string) (Attr, bool) {
+	if !n.IsElement() {
+		return Attr{}, false
+	}
+	d := n.node()
+	for i := d.attr0; i < d.attr0+d.nattr; i++ {
+		r := &n.e.attrs[i]
+		if r.flags&attrNSDecl != 0 {
+			continue
+		}
+		l := r.qStart
+		if r.colon >= 0 {
+			l = r.colon + 1
+		}
+		if string(n.e.raw[l:r.qEnd]) == local && string(n.e.names[r.space.off:r.space.off+r.space.n]) == space {
+			return recAttr(r, n.e.raw, n.e.names), true
+		}
+	}
+	return Attr{}, false
+}
+
+// AppendAttr appends the decoded value of the attribute (space, local)
+// to dst and reports whether it exists.
+func (n Node) AppendAttr(dst []byte, space, local string) ([]byte, bool) {
+	a, ok := n.Attr(space, local)
+	if !ok {
+		return dst, false
+	}
+	return a.AppendValue(dst), true
+}
+
+// Parent returns the enclosing element (invalid for the root).
+func (n Node) Parent() Node {
+	if !n.Valid() {
+		return Node{}
+	}
+	return n.at(n.node().parent)
+}
+
+// FirstChild returns the first child node, element or text.
+func (n Node) FirstChild() Node {
+	if !n.Valid() {
+		return Node{}
+	}
+	return n.at(n.node().first)
+}
+
+// NextSibling returns the next node with the same parent.
+func (n Node) NextSibling() Node {
+	if !n.Valid() {
+		return Node{}
+	}
+	return n.at(n.node().next)
+}
+
+// FirstElement returns the first child that is an element.
+func (n Node) FirstElement() Node {
+	c := n.FirstChild()
+	for c.Valid() && !c.IsElement() {
+		c = c.NextSibling()
+	}
+	return c
+}
+
+// NextElement returns the next sibling that is an element.
+func (n Node) NextElement() Node {
+	c := n.NextSibling()
+	for c.Valid() && !c.IsElement() {
+		c = c.NextSibling()
+	}
+	return c
+}
+
+// Child returns the first child element named (space, local).
+func (n Node) Child(space, local string) Node {
+	for c := n.FirstElement(); c.Valid(); c = c.NextElement() {
+		if c.Name().Is(space, local) {
+			return c
+		}
+	}
+	return Node{}
+}
+
+// ChildLocal returns the first child element with the given local name
+// in the same namespace as n (the common case: <message><body>).
+func (n Node) ChildLocal(local string) Node {
+	if !n.IsElement() {
+		return Node{}
+	}
+	d := n.node()
+	space := n.e.names[d.space.off : d.space.off+d.space.n]
+	for c := n.FirstElement(); c.Valid(); c = c.NextElement() {
+		nm := c.Name()
+		if string(nm.Local) == local && string(nm.Space) == string(space) {
+			return c
+		}
+	}
+	return Node{}
+}
+
+// Raw returns the node's bytes as written: for an element, from its
+// '<' to its last '>'; for text, the character data (or the content of
+// the CDATA section) with references not replaced.
+func (n Node) Raw() []byte {
+	if !n.Valid() {
+		return nil
+	}
+	d := n.node()
+	return n.e.raw[d.start:d.end]
+}
+
+// RawContent returns the bytes between an element's start and end tags.
+func (n Node) RawContent() []byte {
+	if !n.IsElement() {
+		return nil
+	}
+	d := n.node()
+	return n.e.raw[d.tagEnd:d.closeStart]
+}
+
+// IsCDATA reports whether n is a text run written as a CDATA section.
+func (n Node) IsCDATA() bool { return n.IsText() && n.node().flags&textCDATA != 0 }
+
+// AppendText appends character data to dst, references replaced and
+// line ends normalised: a text node's own, or the concatenation of an
+// element's text children (not of deeper descendants).
+func (n Node) AppendText(dst []byte) []byte {
+	if !n.Valid() {
+		return dst
+	}
+	d := n.node()
+	if d.kind == Text {
+		return appendText(dst, n.e.raw[d.start:d.end], d.flags)
+	}
+	for c := d.first; c >= 0; c = n.e.nodes[c].next {
+		t := &n.e.nodes[c]
+		if t.kind == Text {
+			dst = appendText(dst, n.e.raw[t.start:t.end], t.flags)
+		}
+	}
+	return dst
+}

@@ -1,0 +1,3 @@
+module github.com/xmppcore/xmppcore
+
+go 1.26
