@@ -11,7 +11,7 @@ func (s *Scanner) Name() Name {
 	if s.kind != StartElement && s.kind != EndElement {
 		return Name{}
 	}
-	n := s.name
+	n := s.elemName(&s.stack[len(s.stack)-1])
 	n.Space = s.debug.loan(n.Space)
 	n.Prefix = s.debug.loan(n.Prefix)
 	n.Local = s.debug.loan(n.Local)
@@ -34,35 +34,11 @@ func (s *Scanner) NumAttrs() int {
 // Attr returns the i'th attribute of the current StartElement, in
 // document order.
 func (s *Scanner) Attr(i int) Attr {
-	a := s.attrRecAttr(&s.attrs[i], s.buf[s.mark:], s.nsArena)
-	a.Name.Space = s.debug.loan(a.Name.Space)
-	a.Name.Prefix = s.debug.loan(a.Name.Prefix)
-	a.Name.Local = s.debug.loan(a.Name.Local)
-	a.Raw = s.debug.loan(a.Raw)
-	return a
-}
-
-// attrRecAttr converts a record; raw is the retained region the
-// record's offsets are relative to.
-func (s *Scanner) attrRecAttr(r *attrRec, raw, names []byte) Attr {
-	return recAttr(r, raw, names)
-}
-
-func recAttr(r *attrRec, raw, names []byte) Attr {
-	a := Attr{
-		Raw:     raw[r.vStart:r.vEnd],
-		Escaped: r.flags&attrEscaped != 0,
+	if Debug {
+		// A private copy of the token's bytes, poisoned at the next call.
+		return Attr{r: &s.attrs[i], raw: s.debug.loan(s.buf[s.mark:s.tokEnd]), names: s.debug.loan(s.nsArena)}
 	}
-	a.Name.Space = names[r.space.off : r.space.off+r.space.n]
-	q := raw[r.qStart:r.qEnd]
-	if r.colon >= 0 {
-		c := r.colon - r.qStart
-		a.Name.Prefix = q[:c]
-		a.Name.Local = q[c+1:]
-	} else {
-		a.Name.Local = q
-	}
-	return a
+	return Attr{r: &s.attrs[i], raw: s.buf[s.mark:], names: s.nsArena}
 }
 
 // RawText returns the current Text token as written: references not
@@ -104,6 +80,19 @@ func appendText(dst, raw []byte, flags uint8) []byte {
 		return appendDecoded(dst, raw, false)
 	}
 	return append(dst, raw...)
+}
+
+// Text returns the character data of the current Text token: the
+// buffer's own bytes when nothing needs decoding (no copy), otherwise
+// the data decoded into scratch[:0].
+func (s *Scanner) Text(scratch []byte) []byte {
+	if s.kind != Text {
+		return nil
+	}
+	if s.textFlags&(textRef|textCR) == 0 {
+		return s.debug.loan(s.rawText())
+	}
+	return appendText(scratch[:0], s.rawText(), s.textFlags)
 }
 
 // Raw returns the bytes of the current token exactly as they arrived

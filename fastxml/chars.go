@@ -8,17 +8,19 @@ package fastxml
 
 // Byte class bits stored in byteClass.
 const (
-	clsNameStart = 1 << iota // ASCII NameStartChar: A-Z a-z _ :
-	clsName                  // ASCII NameChar: NameStartChar, 0-9, '-', '.'
-	clsSpace                 // S: #x20 #x9 #xD #xA
-	clsHigh                  // >= 0x80: first or continuation byte of a multi-byte UTF-8 sequence
-	clsTextStop              // ends a run of plain character data: < & ] controls, >= 0x80
-	clsAttrStop              // ends a run of plain attribute value: < & ' " controls, >= 0x80
+	clsNameStart   = 1 << iota // ASCII NameStartChar: A-Z a-z _ :
+	clsName                    // ASCII NameChar: NameStartChar, 0-9, '-', '.'
+	clsSpace                   // S: #x20 #x9 #xD #xA
+	clsHigh                    // >= 0x80: first or continuation byte of a multi-byte UTF-8 sequence
+	clsTextStop                // ends a run of plain character data: < & ] controls, >= 0x80
+	clsAttrStop                // ends a run of plain attribute value: < & ' " controls, >= 0x80
+	clsNCName                  // ASCII NameChar other than ':'
+	clsNCNameStart             // ASCII NameStartChar other than ':'
 )
 
 // byteClass classifies every byte value. It is built once at package
 // initialisation and never written again.
-var byteClass = func() (t [256]uint8) {
+var byteClass = func() (t [256]uint16) {
 	for c := 'A'; c <= 'Z'; c++ {
 		t[c] |= clsNameStart | clsName
 		t[c+'a'-'A'] |= clsNameStart | clsName
@@ -38,6 +40,14 @@ var byteClass = func() (t [256]uint8) {
 	}
 	for c := 0; c < 0x20; c++ {
 		t[c] |= clsTextStop | clsAttrStop
+	}
+	for c := range t {
+		if t[c]&clsName != 0 && c != ':' {
+			t[c] |= clsNCName
+		}
+		if t[c]&clsNameStart != 0 && c != ':' {
+			t[c] |= clsNCNameStart
+		}
 	}
 	for _, c := range []byte("<&]") {
 		t[c] |= clsTextStop
@@ -166,3 +176,23 @@ func hasZeroByte(x uint64) uint64 { return (x - lsb) & ^x & msb }
 
 // hasLess returns a non-zero value iff some byte of x is < n (n <= 128).
 func hasLess(x uint64, n uint64) uint64 { return (x - lsb*n) & ^x & msb }
+
+// attrWordStops returns a non-zero mask if the eight bytes in x may
+// hold a byte that ends a plain run of attribute value: a control, a
+// quote, '&', '<' or a non-ASCII byte. Every byte below 0x28 is
+// flagged (both quotes and '&' are below it), so a space or '!' stops
+// the word loop too and the byte loop steps over it by table: ten
+// operations for eight bytes instead of sixteen.
+//
+// The lowest set bit of the mask is the high bit of the first flagged
+// byte (borrows only spill upwards), so bits.TrailingZeros64(mask)/8 is
+// its index.
+func attrWordStops(x uint64) uint64 {
+	return hasLess(x, 0x28) | x&msb | hasZeroByte(x^(lsb*'<'))
+}
+
+// textWordStops is attrWordStops for character data: a control, '&',
+// '<', ']' or a non-ASCII byte.
+func textWordStops(x uint64) uint64 {
+	return hasLess(x, 0x20) | x&msb | hasZeroByte(x^(lsb*'<')) | hasZeroByte(x^(lsb*'&')) | hasZeroByte(x^(lsb*']'))
+}

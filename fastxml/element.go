@@ -14,14 +14,15 @@ import "errors"
 // Element for every ReadElement call makes the steady state free of
 // allocations.
 type Element struct {
-	raw   []byte
-	off   int64
-	nodes []node
-	attrs []attrRec
-	names []byte // namespace names, indexed by the spans in nodes and attrs
-	cur   int32  // while building: the innermost open element
-	owner *Scanner
-	gen   uint64
+	raw      []byte
+	off      int64
+	nodes    []node
+	attrs    []attrRec
+	names    []byte // namespace names, indexed by the spans in nodes and attrs
+	cur      int32  // while building: the innermost open element
+	fastOpen int32  // while building: open elements not on the scanner's stack
+	owner    *Scanner
+	gen      uint64
 }
 
 // node is an element or a text run; offsets are relative to raw.
@@ -36,6 +37,7 @@ type node struct {
 	parent       int32
 	first, last  int32 // children
 	next         int32 // next sibling
+	nsMark       int32 // element: len(Scanner.bindings) before its declarations
 	kind         Kind  // StartElement for elements, Text for text runs
 	flags        uint8 // text: textRef, textCR, textCDATA
 }
@@ -60,6 +62,9 @@ func (s *Scanner) ReadElement(e *Element) error {
 	e.open(s)
 	for {
 		s.release()
+		if !s.pendingEnd && s.phase == phBoundary && s.buildFast(e, root) {
+			break
+		}
 		k, err := s.next()
 		if err != nil {
 			s.retain = false
@@ -94,13 +99,14 @@ func (e *Element) reset() {
 	e.names = nil
 	e.owner = nil
 	e.cur = -1
+	e.fastOpen = 0
 }
 
-// add appends n as the last child of parent and returns its index.
-func (e *Element) add(n node, parent int32) int32 {
+// add appends a node as the last child of parent and returns it for
+// the caller to fill in place (a node built elsewhere and copied in
+// costs a store-forwarding stall per node).
+func (e *Element) add(kind Kind, parent int32) (int32, *node) {
 	i := int32(len(e.nodes))
-	n.parent = parent
-	n.first, n.last, n.next = -1, -1, -1
 	if parent >= 0 {
 		p := &e.nodes[parent]
 		if p.last >= 0 {
@@ -110,42 +116,56 @@ func (e *Element) add(n node, parent int32) int32 {
 		}
 		p.last = i
 	}
-	e.nodes = append(e.nodes, n)
-	return i
+	if len(e.nodes) == cap(e.nodes) {
+		e.nodes = append(e.nodes, node{})
+	} else {
+		e.nodes = e.nodes[:i+1]
+	}
+	n := &e.nodes[i]
+	// Zero, then set fields one by one: a composite literal here is
+	// built on the stack and copied, stalling on store forwarding.
+	*n = node{}
+	n.kind = kind
+	n.parent = parent
+	n.first, n.last, n.next = -1, -1, -1
+	return i, n
 }
 
+// open adds the element of the current StartElement token.
 func (e *Element) open(s *Scanner) {
 	m := s.mark
-	top := &s.stack[len(s.stack)-1]
-	n := node{
-		kind:   StartElement,
-		start:  int32(s.tokStart - m),
-		tagEnd: int32(s.tokEnd - m),
-		qStart: int32(s.tokStart + 1 - m),
-		qEnd:   int32(s.qEnd - m),
-		colon:  -1,
-		space:  top.space,
-		attr0:  int32(len(e.attrs)),
-		nattr:  int32(len(s.attrs)),
-	}
+	i, n := e.add(StartElement, e.cur)
+	n.start = int32(s.tokStart - m)
+	n.tagEnd = int32(s.tokEnd - m)
+	n.qStart = int32(s.tokStart + 1 - m)
+	n.qEnd = int32(s.qEnd - m)
+	n.colon = -1
 	if s.qColon >= 0 {
 		n.colon = int32(s.qColon - m)
 	}
-	e.attrs = append(e.attrs, s.attrs...)
-	e.cur = e.add(n, e.cur)
+	n.space = s.stack[len(s.stack)-1].space
+	n.attr0 = int32(len(e.attrs))
+	n.nattr = int32(len(s.attrs))
+	if len(e.attrs) == 0 {
+		// The root: take the scanner's records instead of copying them,
+		// and give it this Element's old array to fill next.
+		e.attrs, s.attrs = s.attrs, e.attrs[:0]
+	} else {
+		e.attrs = append(e.attrs, s.attrs...)
+	}
+	e.cur = i
 }
 
+// text adds the current Text token.
 func (e *Element) text(s *Scanner) {
 	start, end := s.tokStart, s.tokEnd
 	if s.textFlags&textCDATA != 0 {
 		start, end = s.aux, s.tokEnd-len("]]>")
 	}
-	e.add(node{
-		kind:  Text,
-		start: int32(start - s.mark),
-		end:   int32(end - s.mark),
-		flags: s.textFlags,
-	}, e.cur)
+	_, n := e.add(Text, e.cur)
+	n.start = int32(start - s.mark)
+	n.end = int32(end - s.mark)
+	n.flags = s.textFlags
 }
 
 func (e *Element) close(s *Scanner) {
@@ -247,7 +267,7 @@ func (n Node) NumAttrs() int {
 // AttrAt returns an element's i'th attribute in document order.
 func (n Node) AttrAt(i int) Attr {
 	d := n.node()
-	return recAttr(&n.e.attrs[int(d.attr0)+i], n.e.raw, n.e.names)
+	return Attr{&n.e.attrs[int(d.attr0)+i], n.e.raw, n.e.names}
 }
 
 // Attr returns the attribute named (space, local); unprefixed
@@ -268,7 +288,7 @@ func (n Node) Attr(space, local string) (Attr, bool) {
 			l = r.colon + 1
 		}
 		if string(n.e.raw[l:r.qEnd]) == local && string(n.e.names[r.space.off:r.space.off+r.space.n]) == space {
-			return recAttr(r, n.e.raw, n.e.names), true
+			return Attr{r, n.e.raw, n.e.names}, true
 		}
 	}
 	return Attr{}, false

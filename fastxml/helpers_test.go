@@ -62,7 +62,7 @@ func dumpTokens(s *Scanner) string {
 			for i := 0; i < s.NumAttrs(); i++ {
 				a := s.Attr(i)
 				buf = a.AppendValue(buf[:0])
-				fmt.Fprintf(&sb, " {%s}%s=%q", a.Name.Space, a.Name.Local, buf)
+				fmt.Fprintf(&sb, " {%s}%s=%q", a.Name().Space, a.Name().Local, buf)
 			}
 			if s.SelfClosing() {
 				sb.WriteString("/")
@@ -85,4 +85,77 @@ func errString(err error) string {
 		return fmt.Sprintf("ERR %s@%d", e.Condition, e.Offset)
 	}
 	return "ERR " + err.Error()
+}
+
+// dumpElements scans like dumpTokens, but reads every unit with
+// ReadElement and renders it from the Element, which must produce the
+// same text as the tokens did.
+func dumpElements(s *Scanner, stream bool) string {
+	var sb strings.Builder
+	var e Element
+	unitDepth := 1
+	if stream {
+		unitDepth = 2
+	}
+	for {
+		k, err := s.Next()
+		if err != nil {
+			if err == io.EOF {
+				sb.WriteString("EOF")
+			} else {
+				sb.WriteString(errString(err))
+			}
+			return sb.String()
+		}
+		switch k {
+		case StartElement:
+			if s.Depth() == unitDepth {
+				if err := s.ReadElement(&e); err != nil {
+					sb.WriteString(errString(err))
+					return sb.String()
+				}
+				dumpNode(&sb, e.Root())
+				continue
+			}
+			n := s.Name()
+			fmt.Fprintf(&sb, "<{%s}%s|%s", n.Space, n.Local, n.Prefix)
+			for i := 0; i < s.NumAttrs(); i++ {
+				a := s.Attr(i)
+				fmt.Fprintf(&sb, " {%s}%s=%q", a.Name().Space, a.Name().Local, a.AppendValue(nil))
+			}
+			if s.SelfClosing() {
+				sb.WriteString("/")
+			}
+			sb.WriteString(">")
+		case EndElement:
+			n := s.Name()
+			fmt.Fprintf(&sb, "</{%s}%s>", n.Space, n.Local)
+		case Text:
+			fmt.Fprintf(&sb, "%q", s.AppendText(nil))
+		}
+		sb.WriteString("\n")
+	}
+}
+
+func dumpNode(sb *strings.Builder, n Node) {
+	if n.IsText() {
+		fmt.Fprintf(sb, "%q\n", n.AppendText(nil))
+		return
+	}
+	nm := n.Name()
+	fmt.Fprintf(sb, "<{%s}%s|%s", nm.Space, nm.Local, nm.Prefix)
+	for i := 0; i < n.NumAttrs(); i++ {
+		a := n.AttrAt(i)
+		fmt.Fprintf(sb, " {%s}%s=%q", a.Name().Space, a.Name().Local, a.AppendValue(nil))
+	}
+	raw := n.Raw()
+	empty := len(n.RawContent()) == 0 && len(raw) >= 2 && raw[len(raw)-2] == '/'
+	if empty {
+		sb.WriteString("/")
+	}
+	sb.WriteString(">\n")
+	for c := n.FirstChild(); c.Valid(); c = c.NextSibling() {
+		dumpNode(sb, c)
+	}
+	fmt.Fprintf(sb, "</{%s}%s>\n", nm.Space, nm.Local)
 }

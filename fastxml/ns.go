@@ -36,85 +36,31 @@ func (s *Scanner) lookup(prefix []byte) (span, bool) {
 	return span{}, false
 }
 
-// finishStart completes a start tag whose '>' is at s.tokEnd-1:
-// namespace declarations, name resolution, duplicate attributes; then
-// the element is pushed and the StartElement token is ready.
+// finishStart completes a start tag whose '>' is at s.tokEnd-1: the
+// namespaces are resolved, the element is pushed and the StartElement
+// token is ready.
 func (s *Scanner) finishStart(empty bool) (Kind, error) {
-	if len(s.nsArena) == 0 {
-		s.nsArena = append(s.nsArena, predeclared...)
-	}
-	b := s.buf
-	m := s.mark
-	el := openElem{nBindings: int32(len(s.bindings)), arenaLen: int32(len(s.nsArena))}
-
-	// Declarations first: they apply to the element's own name and to
-	// all of its attributes, wherever they appear in the tag.
-	for i := range s.attrs {
-		a := &s.attrs[i]
-		q := b[m+int(a.qStart) : m+int(a.qEnd)]
-		var prefix []byte
-		switch {
-		case a.colon < 0 && string(q) == "xmlns":
-			prefix = q[:0]
-		case a.colon >= 0 && string(b[m+int(a.qStart):m+int(a.colon)]) == "xmlns":
-			prefix = b[m+int(a.colon)+1 : m+int(a.qEnd)]
-		default:
-			continue
-		}
-		a.flags |= attrNSDecl
-		if err := s.declare(a, prefix); err != nil {
-			return None, err
-		}
-	}
-
-	// The element's name.
+	nBindings := int32(len(s.bindings))
 	nameStart := s.tokStart + 1
-	var prefix []byte
-	if s.qColon >= 0 {
-		prefix = b[nameStart:s.qColon]
-		if string(prefix) == "xmlns" {
-			return None, s.notWF(nameStart, "element name with the reserved prefix xmlns")
-		}
+	space, err := s.resolveTag(s.attrs, s.decls, nameStart, s.qColon)
+	if err != nil {
+		return None, err
 	}
-	sp, ok := s.lookup(prefix)
-	if !ok {
-		return None, s.notWF(nameStart, "element prefix is not declared")
-	}
-	el.space = sp
-
-	// Attribute names, and duplicates after expansion.
-	for i := range s.attrs {
-		a := &s.attrs[i]
-		local := b[m+int(a.qStart) : m+int(a.qEnd)]
-		switch {
-		case a.flags&attrNSDecl != 0:
-			a.space = xmlnsSpan
-			if a.colon >= 0 {
-				local = b[m+int(a.colon)+1 : m+int(a.qEnd)]
-			}
-		case a.colon >= 0:
-			p := b[m+int(a.qStart) : m+int(a.colon)]
-			local = b[m+int(a.colon)+1 : m+int(a.qEnd)]
-			sp, ok := s.lookup(p)
-			if !ok {
-				return None, s.notWF(m+int(a.qStart), "attribute prefix is not declared")
-			}
-			a.space = sp
-		default:
-			a.space = span{}
-		}
-		a.key = uint32(len(local))<<16 | uint32(local[0])<<8 | uint32(local[len(local)-1])
-		for j := 0; j < i; j++ {
-			o := &s.attrs[j]
-			if o.key != a.key || string(s.attrLocal(o)) != string(local) ||
-				string(s.arenaBytes(o.space)) != string(s.arenaBytes(a.space)) {
-				continue
-			}
-			return None, s.notWF(m+int(a.qStart), "duplicate attribute")
-		}
+	arenaLen := int32(len(s.nsArena))
+	if s.decls > 0 {
+		// The declarations' bytes must go when the element does.
+		arenaLen = s.declArenaStart
 	}
 
-	// Push the element.
+	// Push the element, filling the entry in place.
+	if len(s.stack) == cap(s.stack) {
+		s.stack = append(s.stack, openElem{})
+	} else {
+		s.stack = s.stack[:len(s.stack)+1]
+	}
+	el := &s.stack[len(s.stack)-1]
+	el.nBindings, el.arenaLen = nBindings, arenaLen
+	el.space = space
 	el.qOff = int32(len(s.qnames))
 	el.qLen = int32(s.qEnd - nameStart)
 	el.colon = -1
@@ -122,15 +68,96 @@ func (s *Scanner) finishStart(empty bool) (Kind, error) {
 		el.colon = int32(s.qColon - nameStart)
 	}
 	el.unit = s.unitStart == s.tokStart
-	s.qnames = append(s.qnames, b[nameStart:s.qEnd]...)
-	s.stack = append(s.stack, el)
+	s.qnames = append(s.qnames, s.buf[nameStart:s.qEnd]...)
 	s.depth++
-	s.name = s.elemName(&s.stack[len(s.stack)-1])
 	s.selfClose = empty
 	s.pendingEnd = empty
 	s.pos = s.tokEnd
 	s.phase = phBoundary
 	return StartElement, nil
+}
+
+// resolveTag applies Namespaces in XML to a start tag whose name starts
+// at buffer index nameStart (colon: index of its ':' or -1) and whose
+// attribute records (relative to s.mark) are attrs: it pushes the tag's
+// declarations (decls of them), resolves every attribute's namespace
+// and checks for duplicates after expansion. It returns the element's
+// namespace.
+func (s *Scanner) resolveTag(attrs []attrRec, decls, nameStart, colon int) (span, error) {
+	if len(s.nsArena) == 0 {
+		s.nsArena = append(s.nsArena, predeclared...)
+	}
+	b := s.buf
+	m := s.mark
+	s.declArenaStart = int32(len(s.nsArena))
+
+	// Declarations first: they apply to the element's own name and to
+	// all of its attributes, wherever they appear in the tag.
+	if decls > 0 {
+		for i := range attrs {
+			a := &attrs[i]
+			if a.flags&attrNSDecl == 0 {
+				continue
+			}
+			prefix := b[m+int(a.qStart) : m+int(a.qStart)]
+			if a.colon >= 0 {
+				prefix = b[m+int(a.colon)+1 : m+int(a.qEnd)]
+			}
+			if err := s.declare(a, prefix); err != nil {
+				return span{}, err
+			}
+		}
+	}
+
+	// The element's name.
+	var prefix []byte
+	if colon >= 0 {
+		prefix = b[nameStart:colon]
+		if string(prefix) == "xmlns" {
+			return span{}, s.notWF(nameStart, "element name with the reserved prefix xmlns")
+		}
+	}
+	space, ok := s.lookup(prefix)
+	if !ok {
+		return span{}, s.notWF(nameStart, "element prefix is not declared")
+	}
+
+	// Attribute names, and duplicates after expansion. A 64-bit filter
+	// over the name keys sends only colliding pairs to a real comparison,
+	// so the usual tag costs one pass.
+	var seen uint64
+	for i := range attrs {
+		a := &attrs[i]
+		switch {
+		case a.flags&attrNSDecl != 0:
+			a.space = xmlnsSpan
+		case a.colon >= 0:
+			sp, ok := s.lookup(b[m+int(a.qStart) : m+int(a.colon)])
+			if !ok {
+				return span{}, s.notWF(m+int(a.qStart), "attribute prefix is not declared")
+			}
+			a.space = sp
+		default:
+			a.space = span{}
+		}
+		bit := uint64(1) << ((a.key ^ a.key>>11) & 63)
+		if seen&bit != 0 {
+			for j := 0; j < i; j++ {
+				if o := &attrs[j]; o.key == a.key && s.sameAttrName(o, a) {
+					return span{}, s.notWF(m+int(a.qStart), "duplicate attribute")
+				}
+			}
+		}
+		seen |= bit
+	}
+	return space, nil
+}
+
+// sameAttrName reports whether two recorded attributes have the same
+// expanded name.
+func (s *Scanner) sameAttrName(a, b *attrRec) bool {
+	return string(s.attrLocal(a)) == string(s.attrLocal(b)) &&
+		string(s.arenaBytes(a.space)) == string(s.arenaBytes(b.space))
 }
 
 // attrLocal returns the local part of a recorded attribute's name.
@@ -140,6 +167,12 @@ func (s *Scanner) attrLocal(a *attrRec) []byte {
 		return s.buf[m+int(a.colon)+1 : m+int(a.qEnd)]
 	}
 	return s.buf[m+int(a.qStart) : m+int(a.qEnd)]
+}
+
+// attrKey is a cheap summary of an attribute's local name: equal names
+// have equal keys, so most pairs are told apart without comparing bytes.
+func attrKey(local []byte) uint32 {
+	return uint32(len(local))<<16 | uint32(local[0])<<8 | uint32(local[len(local)-1])
 }
 
 // declare pushes the binding made by the namespace declaration a, for
@@ -158,17 +191,17 @@ func (s *Scanner) declare(a *attrRec, prefix []byte) error {
 		s.nsArena = append(s.nsArena, raw...)
 	}
 	uri := span{pfx.off + pfx.n, int32(len(s.nsArena) - start - len(prefix))}
-	u := string(s.arenaBytes(uri))
+	u := s.arenaBytes(uri)
 	switch {
 	case string(prefix) == "xmlns":
 		return s.notWF(at, "the prefix xmlns must not be declared")
 	case string(prefix) == "xml":
-		if u != XMLNamespace {
+		if string(u) != XMLNamespace {
 			return s.notWF(at, "the prefix xml must not be bound to another namespace")
 		}
-	case u == XMLNamespace:
+	case string(u) == XMLNamespace:
 		return s.notWF(at, "only the prefix xml may be bound to the XML namespace")
-	case u == XMLNSNamespace:
+	case string(u) == XMLNSNamespace:
 		return s.notWF(at, "the xmlns namespace must not be declared")
 	case len(prefix) > 0 && len(u) == 0:
 		return s.notWF(at, "a prefix cannot be bound to the empty namespace name")

@@ -65,22 +65,23 @@ type Scanner struct {
 	retain    bool // keep every byte from mark (ReadElement in progress)
 
 	// The token in progress, or the last one returned.
-	kind       Kind
-	tokStart   int // buffer index of its first byte
-	tokEnd     int // buffer index just past it
-	aux        int // start of the construct in progress inside the token
-	refStart   int // buffer index of an unfinished '&', or -1
-	refVal     int32
-	quote      byte // quote of the attribute value in progress
-	spaced     bool // whitespace seen since the last name or value in a tag
-	textFlags  uint8
-	qColon     int // buffer index of ':' in the element name, or -1
-	qEnd       int // buffer index just past the element name
-	selfClose  bool
-	pendingEnd bool // an empty-element tag still owes its EndElement
-	popOnNext  bool // the last token was an EndElement: pop its element at the next call
-	name       Name
-	attrs      []attrRec
+	kind           Kind
+	tokStart       int // buffer index of its first byte
+	tokEnd         int // buffer index just past it
+	aux            int // start of the construct in progress inside the token
+	refStart       int // buffer index of an unfinished '&', or -1
+	refVal         int32
+	quote          byte // quote of the attribute value in progress
+	spaced         bool // whitespace seen since the last name or value in a tag
+	textFlags      uint8
+	qColon         int // buffer index of ':' in the element name, or -1
+	qEnd           int // buffer index just past the element name
+	selfClose      bool
+	pendingEnd     bool // an empty-element tag still owes its EndElement
+	popOnNext      bool // the last token was an EndElement: pop its element at the next call
+	attrs          []attrRec
+	decls          int   // namespace declarations among attrs
+	declArenaStart int32 // len(nsArena) before the last tag's declarations
 
 	// Open elements and namespace bindings.
 	stack    []openElem
@@ -220,6 +221,16 @@ func (s *Scanner) Next() (Kind, error) {
 		return None, s.err
 	}
 	s.release()
+	if s.phase == phBoundary && !s.pendingEnd {
+		// The common case, one call deep: the next token is complete in
+		// the buffer.
+		k, err := s.scanBoundary()
+		if err == nil {
+			s.kind = k
+			return k, nil
+		}
+		return s.resume(err)
+	}
 	return s.next()
 }
 
@@ -246,20 +257,32 @@ func (s *Scanner) next() (Kind, error) {
 		s.closeTop()
 		return EndElement, nil
 	}
+	k, err := s.step()
+	if err == nil {
+		s.kind = k
+		return k, nil
+	}
+	return s.resume(err)
+}
+
+// resume carries on after step stopped with err: it reads more input
+// and steps again for as long as the bytes run short, and settles the
+// end of input and real errors.
+func (s *Scanner) resume(err error) (Kind, error) {
 	for {
-		k, err := s.step()
-		if err == nil {
-			s.kind = k
-			return k, nil
-		}
 		if err == errShort {
 			err = s.fill()
 			if err == nil {
+				var k Kind
+				if k, err = s.step(); err == nil {
+					s.kind = k
+					return k, nil
+				}
 				continue
 			}
 			if err == io.EOF {
-				k, err = s.atEOF()
-				if err == nil {
+				var k Kind
+				if k, err = s.atEOF(); err == nil {
 					s.kind = k
 					return k, nil
 				}
@@ -478,6 +501,21 @@ func (s *Scanner) scanBoundary() (Kind, error) {
 	s.pos = p
 	if b[p] == '<' {
 		s.phase = phLT
+		if lim := s.horizon(); p+1 < lim {
+			switch c := b[p+1]; {
+			case c == '/':
+				if s.scanEndFast(b, lim) {
+					return EndElement, nil
+				}
+			case byteClass[c]&clsNCNameStart != 0:
+				if err := s.openTag(); err != nil {
+					return None, err
+				}
+				if k, ok, err := s.scanStartFast(b, s.horizon()); ok {
+					return k, err
+				}
+			}
+		}
 		return s.scanStartTag()
 	}
 	if s.depth == 0 {

@@ -3,6 +3,7 @@ package fastxml
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 )
 
 // scanStartTag scans "<name attr='value' ...>" or ".../>" from phLT on.
@@ -46,6 +47,7 @@ func (s *Scanner) scanStartTag() (Kind, error) {
 				return None, err
 			}
 			s.attrs = s.attrs[:0]
+			s.decls = 0
 			s.spaced = false
 			s.phase = phStartName
 			p = q
@@ -108,11 +110,22 @@ func (s *Scanner) scanStartTag() (Kind, error) {
 				return None, err
 			}
 			m := s.mark
-			rc := int32(-1)
+			rec := attrRec{qStart: int32(s.aux - m), qEnd: int32(q - m), colon: -1}
+			local := b[s.aux:q]
 			if colon >= 0 {
-				rc = int32(colon - m)
+				rec.colon = int32(colon - m)
+				local = b[colon+1 : q]
+				if string(b[s.aux:colon]) == "xmlns" {
+					rec.flags |= attrNSDecl
+				}
+			} else if string(local) == "xmlns" {
+				rec.flags |= attrNSDecl
 			}
-			s.attrs = append(s.attrs, attrRec{qStart: int32(s.aux - m), qEnd: int32(q - m), colon: rc})
+			if rec.flags&attrNSDecl != 0 {
+				s.decls++
+			}
+			rec.key = attrKey(local)
+			s.attrs = append(s.attrs, rec)
 			p = q
 			s.phase = phAttrEq
 
@@ -291,7 +304,6 @@ func (s *Scanner) openTag() error {
 // (the value then needs decoding).
 func (s *Scanner) scanAttrValue(b []byte, p, lim int) (int, error) {
 	quote := s.quote
-	qq := lsb * uint64(quote)
 	for {
 		if s.refStart >= 0 {
 			q, err := s.scanRef(b, s.refStart, p, lim)
@@ -302,8 +314,8 @@ func (s *Scanner) scanAttrValue(b []byte, p, lim int) (int, error) {
 			p = q
 		}
 		for p+8 <= lim {
-			x := binary.LittleEndian.Uint64(b[p:])
-			if (hasLess(x, 0x20) | x&msb | hasZeroByte(x^qq) | hasZeroByte(x^(lsb*'<')) | hasZeroByte(x^(lsb*'&'))) != 0 {
+			if stop := attrWordStops(binary.LittleEndian.Uint64(b[p:])); stop != 0 {
+				p += bits.TrailingZeros64(stop) >> 3
 				break
 			}
 			p += 8
@@ -398,7 +410,6 @@ func (s *Scanner) scanEndTag() (Kind, error) {
 // that the token's name stays valid until then.
 func (s *Scanner) closeTop() {
 	top := &s.stack[len(s.stack)-1]
-	s.name = s.elemName(top)
 	s.depth--
 	if top.unit {
 		s.unitStart = -1
@@ -423,7 +434,7 @@ func (s *Scanner) elemName(e *openElem) Name {
 // popElement forgets the element closed by the previous token.
 func (s *Scanner) popElement() {
 	s.popOnNext = false
-	top := s.stack[len(s.stack)-1]
+	top := &s.stack[len(s.stack)-1]
 	s.stack = s.stack[:len(s.stack)-1]
 	s.bindings = s.bindings[:top.nBindings]
 	s.qnames = s.qnames[:top.qOff]

@@ -2,6 +2,7 @@ package fastxml
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -20,8 +21,8 @@ func (s *Scanner) scanText() (Kind, error) {
 			p = q
 		}
 		for p+8 <= lim {
-			x := binary.LittleEndian.Uint64(b[p:])
-			if (hasLess(x, 0x20) | x&msb | hasZeroByte(x^(lsb*'<')) | hasZeroByte(x^(lsb*'&')) | hasZeroByte(x^(lsb*']'))) != 0 {
+			if stop := textWordStops(binary.LittleEndian.Uint64(b[p:])); stop != 0 {
+				p += bits.TrailingZeros64(stop) >> 3
 				break
 			}
 			p += 8

@@ -48,29 +48,62 @@ var (
 	xmlnsNSBytes = []byte(XMLNSNamespace)
 )
 
-// Attr is one attribute of a start tag. Raw is the value exactly as
-// written between the quotes; when Escaped is false it is also the
-// value, otherwise AppendValue decodes it. Namespace declarations are
-// attributes too: their Name.Space is XMLNSNamespace.
+// Attr is one attribute of a start tag: a small handle whose methods
+// read the attribute's name and value on demand. Namespace declarations
+// are attributes too: their Name().Space is XMLNSNamespace. What the
+// methods return is borrowed like everything else from the token or
+// Element the Attr came from.
 type Attr struct {
-	Name    Name
-	Raw     []byte // value as written, borrowed
-	Escaped bool   // Raw holds a reference or a tab, CR or LF that decoding changes
+	r     *attrRec
+	raw   []byte // the bytes the record's offsets index
+	names []byte // namespace arena
+}
+
+// Name returns the attribute's namespace-resolved name. An unprefixed
+// attribute is in no namespace.
+func (a Attr) Name() Name {
+	r := a.r
+	q := a.raw[r.qStart:r.qEnd]
+	n := Name{Space: a.names[r.space.off : r.space.off+r.space.n], Local: q}
+	if r.colon >= 0 {
+		c := r.colon - r.qStart
+		n.Prefix = q[:c]
+		n.Local = q[c+1:]
+	}
+	return n
+}
+
+// Raw returns the value exactly as written between the quotes.
+func (a Attr) Raw() []byte { return a.raw[a.r.vStart:a.r.vEnd] }
+
+// Escaped reports whether Raw differs from the value: it holds a
+// reference, or a tab, CR or LF that normalisation turns into a space.
+func (a Attr) Escaped() bool { return a.r.flags&attrEscaped != 0 }
+
+// Value returns the attribute's value without copying when it needs no
+// decoding (then it is Raw); otherwise it decodes into scratch[:0],
+// growing it if needed, and returns that.
+func (a Attr) Value(scratch []byte) []byte {
+	if a.r.flags&attrEscaped == 0 {
+		return a.raw[a.r.vStart:a.r.vEnd]
+	}
+	return appendDecoded(scratch[:0], a.raw[a.r.vStart:a.r.vEnd], true)
 }
 
 // AppendValue appends the attribute's value to dst: references
 // replaced, and each tab, CR, LF or CR LF pair normalised to one space
 // (XML 1.0 §3.3.3; every attribute is CDATA without a DTD).
 func (a Attr) AppendValue(dst []byte) []byte {
-	if !a.Escaped {
-		return append(dst, a.Raw...)
+	raw := a.raw[a.r.vStart:a.r.vEnd]
+	if a.r.flags&attrEscaped == 0 {
+		return append(dst, raw...)
 	}
-	return appendDecoded(dst, a.Raw, true)
+	return appendDecoded(dst, raw, true)
 }
 
 // IsNamespaceDecl reports whether the attribute is an xmlns or
 // xmlns:prefix declaration.
-func (a Attr) IsNamespaceDecl() bool { return string(a.Name.Space) == XMLNSNamespace }
+func (a Attr) IsNamespaceDecl() bool { return a.r.flags&attrNSDecl != 0 }
 
 // attrRec is an attribute as the scanner records it: offsets relative
 // to the retained region (Scanner.mark), resolved namespace as an

@@ -1,0 +1,418 @@
+package fastxml
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
+
+// Fast paths for the constructs that make up nearly all XMPP traffic.
+// Each runs only over bytes already buffered and handles only the common
+// forms; on anything else it stops at a token boundary having committed
+// nothing, and the resumable path scans that token from its start,
+// producing the same token or the exact error. So a fast path can only
+// make input cheaper to scan, never change what it means.
+
+// tagInfo describes a start tag parsed by tagFast.
+type tagInfo struct {
+	qEnd  int // index just past the element name
+	colon int // index of ':' in the element name, or -1
+	end   int // index just past '>'
+	decls int // namespace declarations among the attributes
+}
+
+// tagFast parses the start tag whose '<' is at b[t] and whose name
+// starts with an ASCII NCName character: ASCII names, '=' without
+// spaces around it, any values. Attribute records, relative to m, are
+// appended to attrs.
+func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec) (tagInfo, []attrRec, bool) {
+	var info tagInfo
+	b = b[:lim] // so that p < len(b) proves every index below
+	p := t + 1
+	maxName := s.lim.MaxNameBytes
+	q, colon, ok := fastName(b, p, lim)
+	if !ok || q-p > maxName {
+		return info, attrs, false
+	}
+	info.qEnd, info.colon = q, colon
+	p = q
+	n0 := len(attrs)
+	for {
+		c := b[p]
+		if c == '>' {
+			info.end = p + 1
+			return info, attrs, true
+		}
+		if c == '/' {
+			if p+1 < lim && b[p+1] == '>' {
+				info.end = p + 2
+				return info, attrs, true
+			}
+			return info, attrs, false
+		}
+		if byteClass[c]&clsSpace == 0 {
+			return info, attrs, false
+		}
+		for p++; p < lim && byteClass[b[p]]&clsSpace != 0; p++ {
+		}
+		if p >= lim {
+			return info, attrs, false
+		}
+		c = b[p]
+		if c == '>' || c == '/' {
+			continue
+		}
+		if byteClass[c]&clsNCNameStart == 0 || len(attrs)-n0 >= s.lim.MaxAttrs {
+			return info, attrs, false
+		}
+		aStart := p
+		q, acolon, ok := fastName(b, p, lim)
+		if !ok || q-aStart > maxName || b[q] != '=' || q+2 >= lim {
+			return info, attrs, false
+		}
+		quote := b[q+1]
+		if quote != '"' && quote != '\'' {
+			return info, attrs, false
+		}
+		p = q + 2
+		vStart := p
+		var flags uint8
+	value:
+		for {
+			p = attrRun(b, p)
+			if p >= len(b) {
+				return info, attrs, false
+			}
+			switch c := b[p]; {
+			case c == quote:
+				break value
+			case c == '"' || c == '\'':
+				p++
+			case c == '&':
+				r, err := s.scanRef(b, p, p+1, lim)
+				if err != nil {
+					return info, attrs, false
+				}
+				p = r
+				flags |= attrEscaped
+			case c >= 0x80:
+				_, n := decodeChar(b, p, lim)
+				if n <= 0 {
+					return info, attrs, false
+				}
+				p += n
+			case c == '\t' || c == '\n' || c == '\r':
+				flags |= attrEscaped
+				p++
+			default:
+				return info, attrs, false
+			}
+		}
+		// Fill the record in place: building it on the stack and copying
+		// it costs a store-forwarding stall per attribute.
+		if len(attrs) == cap(attrs) {
+			attrs = append(attrs, attrRec{})
+		} else {
+			attrs = attrs[:len(attrs)+1]
+		}
+		rec := &attrs[len(attrs)-1]
+		rec.qStart, rec.qEnd = int32(aStart-m), int32(q-m)
+		rec.vStart, rec.vEnd = int32(vStart-m), int32(p-m)
+		rec.space = span{}
+		local := aStart
+		if acolon >= 0 {
+			rec.colon = int32(acolon - m)
+			local = acolon + 1
+			if acolon-aStart == 5 && string(b[aStart:acolon]) == "xmlns" {
+				flags |= attrNSDecl
+				info.decls++
+			}
+		} else {
+			rec.colon = -1
+			if q-aStart == 5 && string(b[aStart:q]) == "xmlns" {
+				flags |= attrNSDecl
+				info.decls++
+			}
+		}
+		rec.flags = flags
+		rec.key = attrKey(b[local:q])
+		p++ // closing quote
+		if p >= lim {
+			return info, attrs, false
+		}
+	}
+}
+
+// scanStartFast scans the start tag at s.tokStart as one token.
+func (s *Scanner) scanStartFast(b []byte, lim int) (Kind, bool, error) {
+	info, attrs, ok := s.tagFast(b, s.tokStart, lim, s.mark, s.attrs[:0])
+	s.attrs = attrs
+	if !ok {
+		return None, false, nil
+	}
+	s.decls = info.decls
+	s.qColon = info.colon
+	s.qEnd = info.qEnd
+	s.tokEnd = info.end
+	k, err := s.finishStart(b[info.end-2] == '/')
+	return k, true, err
+}
+
+// attrRun returns the index of the first byte at or after p that ends
+// a plain run of attribute value (see clsAttrStop), or len(b).
+func attrRun(b []byte, p int) int {
+	for p+8 <= len(b) {
+		if stop := attrWordStops(binary.LittleEndian.Uint64(b[p : p+8])); stop != 0 {
+			p += bits.TrailingZeros64(stop) >> 3
+			if byteClass[b[p]]&clsAttrStop != 0 {
+				return p
+			}
+			p++ // a space or other byte below 0x28 that is allowed
+			continue
+		}
+		p += 8
+	}
+	for p < len(b) && byteClass[b[p]]&clsAttrStop == 0 {
+		p++
+	}
+	return p
+}
+
+// textRun is attrRun for character data (see clsTextStop).
+func textRun(b []byte, p int) int {
+	for p+8 <= len(b) {
+		if stop := textWordStops(binary.LittleEndian.Uint64(b[p : p+8])); stop != 0 {
+			return p + bits.TrailingZeros64(stop)>>3
+		}
+		p += 8
+	}
+	for p < len(b) && byteClass[b[p]]&clsTextStop == 0 {
+		p++
+	}
+	return p
+}
+
+// fastName scans an ASCII QName starting at p (b[p] is an NCName start
+// character) and returns the index after it and the colon's index (or
+// -1). ok is false if the name is not an ASCII QName or reaches lim.
+func fastName(b []byte, p, lim int) (end, colon int, ok bool) {
+	colon = -1
+	start := p
+	for {
+		for p < lim && byteClass[b[p]]&clsNCName != 0 {
+			p++
+		}
+		if p >= lim || b[p] >= 0x80 {
+			return 0, 0, false
+		}
+		if b[p] != ':' {
+			return p, colon, true
+		}
+		if colon >= 0 || p == start || p+1 >= lim || byteClass[b[p+1]]&clsNCNameStart == 0 {
+			return 0, 0, false
+		}
+		colon = p
+		p++
+	}
+}
+
+// scanEndFast matches "</qname>" at s.tokStart against the innermost
+// open element on the stack.
+func (s *Scanner) scanEndFast(b []byte, lim int) bool {
+	if len(s.stack) == 0 {
+		return false
+	}
+	top := &s.stack[len(s.stack)-1]
+	p := s.tokStart + 2
+	e := p + int(top.qLen)
+	if e >= lim || b[e] != '>' || !bytes.Equal(b[p:e], s.qnames[top.qOff:top.qOff+top.qLen]) {
+		return false
+	}
+	s.tokEnd = e + 1
+	s.pos = e + 1
+	s.phase = phBoundary
+	s.closeTop()
+	return true
+}
+
+// textFast scans character data from p to the next '<' and returns its
+// index and the text flags.
+func (s *Scanner) textFast(b []byte, p, lim int) (int, uint8, bool) {
+	var flags uint8
+	b = b[:lim]
+	for {
+		p = textRun(b, p)
+		if p >= len(b) {
+			return p, flags, false
+		}
+		switch c := b[p]; {
+		case c == '<':
+			return p, flags, true
+		case c == '&':
+			r, err := s.scanRef(b, p, p+1, lim)
+			if err != nil {
+				return p, flags, false
+			}
+			p = r
+			flags |= textRef
+		case c == ']':
+			if p+2 >= len(b) || (b[p+1] == ']' && b[p+2] == '>') {
+				return p, flags, false
+			}
+			p++
+		case c >= 0x80:
+			_, n := decodeChar(b, p, lim)
+			if n <= 0 {
+				return p, flags, false
+			}
+			p += n
+		case c == '\n' || c == '\t':
+			p++
+		case c == '\r':
+			flags |= textCR
+			p++
+		default:
+			return p, flags, false
+		}
+	}
+}
+
+// buildFast continues the Element being read from s.pos, a token
+// boundary, over the bytes already buffered. Elements it opens are
+// tracked by the Element alone (e.cur, e.fastOpen), not pushed on the
+// scanner's stack; when it stops early it pushes them, so that the
+// resumable path finds the state it would have built itself. It
+// reports whether the element's end tag has been consumed.
+func (s *Scanner) buildFast(e *Element, root int) bool {
+	b := s.buf
+	lim := s.horizon()
+	m := s.mark
+	p := s.pos
+	for p < lim {
+		if b[p] != '<' {
+			q, flags, ok := s.textFast(b, p, lim)
+			if !ok {
+				break
+			}
+			_, n := e.add(Text, e.cur)
+			n.start, n.end, n.flags = int32(p-m), int32(q-m), flags
+			p = q
+			continue
+		}
+		if p+1 >= lim {
+			break
+		}
+		c := b[p+1]
+		if c == '/' {
+			if e.fastOpen == 0 {
+				// The element is on the scanner's stack: the root, usually.
+				s.tokStart = p
+				if !s.scanEndFast(b, lim) {
+					break
+				}
+				e.close(s)
+				if s.depth < root {
+					return true
+				}
+				s.release()
+				p = s.pos
+				continue
+			}
+			n := &e.nodes[e.cur]
+			qn := b[m+int(n.qStart) : m+int(n.qEnd)]
+			end := p + 2 + len(qn)
+			if end >= lim || b[end] != '>' || !bytes.Equal(b[p+2:end], qn) {
+				break
+			}
+			n.closeStart = int32(p - m)
+			n.end = int32(end + 1 - m)
+			s.bindings = s.bindings[:n.nsMark]
+			e.cur = n.parent
+			e.fastOpen--
+			s.depth--
+			p = end + 1
+			continue
+		}
+		if byteClass[c]&clsNCNameStart == 0 {
+			break
+		}
+		level := s.depth + 1
+		if s.stream {
+			level--
+		}
+		if level > s.lim.MaxDepth || level <= 1 {
+			break
+		}
+		attr0 := len(e.attrs)
+		nb := len(s.bindings)
+		info, attrs, ok := s.tagFast(b, p, lim, m, e.attrs)
+		e.attrs = attrs
+		if !ok {
+			e.attrs = e.attrs[:attr0]
+			break
+		}
+		space, err := s.resolveTag(e.attrs[attr0:], info.decls, p+1, info.colon)
+		if err != nil {
+			s.bindings = s.bindings[:nb]
+			e.attrs = e.attrs[:attr0]
+			break
+		}
+		i, n := e.add(StartElement, e.cur)
+		n.start = int32(p - m)
+		n.tagEnd = int32(info.end - m)
+		n.qStart = int32(p + 1 - m)
+		n.qEnd = int32(info.qEnd - m)
+		n.colon = -1
+		if info.colon >= 0 {
+			n.colon = int32(info.colon - m)
+		}
+		n.space = space
+		n.attr0 = int32(attr0)
+		n.nattr = int32(len(e.attrs) - attr0)
+		n.nsMark = int32(nb)
+		if b[info.end-2] == '/' {
+			n.closeStart, n.end = n.tagEnd, n.tagEnd
+			s.bindings = s.bindings[:nb]
+		} else {
+			e.cur = i
+			e.fastOpen++
+			s.depth++
+		}
+		p = info.end
+	}
+	s.pos = p
+	s.phase = phBoundary
+	s.materialize(e)
+	return false
+}
+
+// materialize pushes the elements buildFast opened onto the scanner's
+// stack, outermost first.
+func (s *Scanner) materialize(e *Element) {
+	if e.fastOpen == 0 {
+		return
+	}
+	var path [64]int32
+	open := path[:0]
+	for i, n := e.cur, e.fastOpen; n > 0; n-- {
+		open = append(open, i)
+		i = e.nodes[i].parent
+	}
+	m := s.mark
+	for k := len(open) - 1; k >= 0; k-- {
+		n := &e.nodes[open[k]]
+		s.stack = append(s.stack, openElem{
+			qOff:      int32(len(s.qnames)),
+			qLen:      n.qEnd - n.qStart,
+			colon:     -1,
+			space:     n.space,
+			nBindings: n.nsMark,
+			arenaLen:  int32(len(s.nsArena)),
+		})
+		if n.colon >= 0 {
+			s.stack[len(s.stack)-1].colon = n.colon - n.qStart
+		}
+		s.qnames = append(s.qnames, s.buf[m+int(n.qStart):m+int(n.qEnd)]...)
+	}
+	e.fastOpen = 0
+}
