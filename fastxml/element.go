@@ -83,7 +83,6 @@ func (s *Scanner) ReadElement(e *Element) error {
 		}
 	}
 	s.retain = false
-	s.debug.bump()
 	e.raw = s.buf[s.mark : s.mark+int(e.nodes[0].end)]
 	e.off = s.base + int64(s.mark)
 	e.names = s.nsArena

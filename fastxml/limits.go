@@ -12,10 +12,14 @@ type Limits struct {
 	// MaxStanzaBytes bounds the raw size of each unit: from its '<' to
 	// its last '>' inclusive, exactly MaxStanzaBytes bytes are allowed.
 	// A unit is a child of the stream root in stream mode, or the root
-	// element in document mode. Any other single token (the stream
-	// header, text between units) is bounded by the same number.
-	// Default 262144 (256 KiB, Prosody's c2s limit after authentication).
+	// element in document mode. Default 262144 (256 KiB, Prosody's c2s
+	// limit after authentication).
 	MaxStanzaBytes int
+
+	// MaxHeaderBytes bounds each token outside the units: the XML
+	// declaration, the stream header (the root's start tag in stream
+	// mode), and text directly inside the stream root. Default 65536.
+	MaxHeaderBytes int
 
 	// MaxDepth bounds element nesting. A unit has depth 1; in stream
 	// mode the stream root itself does not count. Default 64.
@@ -34,6 +38,7 @@ type Limits struct {
 // Default limits, applied to fields left zero.
 const (
 	DefaultMaxStanzaBytes = 256 << 10
+	DefaultMaxHeaderBytes = 64 << 10
 	DefaultMaxDepth       = 64
 	DefaultMaxAttrs       = 128
 	DefaultMaxNameBytes   = 1024
@@ -44,6 +49,9 @@ const (
 func (l Limits) withDefaults() Limits {
 	if l.MaxStanzaBytes <= 0 {
 		l.MaxStanzaBytes = DefaultMaxStanzaBytes
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = DefaultMaxDepth

@@ -67,7 +67,7 @@ func (s *Scanner) finishStart(empty bool) (Kind, error) {
 	if s.qColon >= 0 {
 		el.colon = int32(s.qColon - nameStart)
 	}
-	el.unit = s.unitStart == s.tokStart
+	el.unit = s.unitOff == s.base+int64(s.tokStart)
 	s.qnames = append(s.qnames, s.buf[nameStart:s.qEnd]...)
 	s.depth++
 	s.selfClose = empty

@@ -61,7 +61,7 @@ type Scanner struct {
 	phase     phase
 	depth     int  // open elements
 	rootDone  bool // the root element has been closed
-	unitStart int  // buffer index of the current unit's '<', or -1
+	unitOff   int64 // stream offset of the current unit's '<', or -1 (it may precede the buffer)
 	retain    bool // keep every byte from mark (ReadElement in progress)
 
 	// The token in progress, or the last one returned.
@@ -194,7 +194,7 @@ func (s *Scanner) reset() {
 		lim: s.lim, stream: s.stream, buf: s.buf, owned: s.owned,
 		attrs: s.attrs[:0], stack: s.stack[:0], qnames: s.qnames[:0],
 		bindings: s.bindings[:0], nsArena: s.nsArena[:0],
-		unitStart: -1, refStart: -1, debug: s.debug,
+		unitOff: -1, refStart: -1, debug: s.debug,
 	}
 }
 
@@ -237,6 +237,7 @@ func (s *Scanner) Next() (Kind, error) {
 // release ends the life of the previous token.
 func (s *Scanner) release() {
 	s.debug.poisonLoans()
+	s.debug.bump()
 	if s.popOnNext {
 		s.popElement()
 	}
@@ -320,13 +321,14 @@ func (s *Scanner) step() (Kind, error) {
 
 // horizon returns the end of the bytes the current token may examine:
 // the buffered bytes, cut at Limits.MaxStanzaBytes from the start of the
-// unit (or of the token, outside units).
+// unit, or at Limits.MaxHeaderBytes from the start of a token outside
+// units.
 func (s *Scanner) horizon() int {
-	start := s.tokStart
-	if s.unitStart >= 0 {
-		start = s.unitStart
+	h := s.tokStart + s.lim.MaxHeaderBytes
+	if s.unitOff >= 0 {
+		h = int(s.unitOff-s.base) + s.lim.MaxStanzaBytes
 	}
-	if h := start + s.lim.MaxStanzaBytes; h < s.end {
+	if h < s.end {
 		return h
 	}
 	return s.end
@@ -338,6 +340,9 @@ func (s *Scanner) horizon() int {
 func (s *Scanner) short(p, lim int) error {
 	s.pos = p
 	if lim < s.end {
+		if s.unitOff < 0 {
+			return s.errorAt(lim, ErrPolicyViolation, "header or other token outside elements larger than the limit", "MaxHeaderBytes")
+		}
 		return s.errorAt(lim, ErrPolicyViolation, "element larger than the size limit", "MaxStanzaBytes")
 	}
 	return errShort
@@ -427,9 +432,6 @@ func (s *Scanner) shift(d int) {
 	if s.qColon >= 0 {
 		s.qColon -= d
 	}
-	if s.unitStart >= 0 {
-		s.unitStart -= d
-	}
 	if s.refStart >= 0 {
 		s.refStart -= d
 	}
@@ -458,7 +460,7 @@ func (s *Scanner) atEOF() (Kind, error) {
 		}
 		return None, s.notWF(s.end, "input ended inside an element")
 	case phText:
-		if s.depth == 1 && s.stream && s.unitStart < 0 {
+		if s.depth == 1 && s.stream && s.unitOff < 0 {
 			s.tokEnd = s.end
 			s.pos = s.end
 			s.phase = phBoundary

@@ -46,6 +46,7 @@ func (s *Scanner) scanStartTag() (Kind, error) {
 			if err := s.openTag(); err != nil {
 				return None, err
 			}
+			lim = s.horizon() // the tag may have started a unit
 			s.attrs = s.attrs[:0]
 			s.decls = 0
 			s.spaced = false
@@ -294,7 +295,7 @@ func (s *Scanner) openTag() error {
 		return s.errorAt(s.tokStart, ErrPolicyViolation, "elements nested deeper than the limit", "MaxDepth")
 	}
 	if level == 1 || (s.depth == 0 && !s.stream) {
-		s.unitStart = s.tokStart
+		s.unitOff = s.base + int64(s.tokStart)
 	}
 	return nil
 }
@@ -412,7 +413,7 @@ func (s *Scanner) closeTop() {
 	top := &s.stack[len(s.stack)-1]
 	s.depth--
 	if top.unit {
-		s.unitStart = -1
+		s.unitOff = -1
 	}
 	if s.depth == 0 {
 		s.rootDone = true

@@ -1,0 +1,223 @@
+package stream
+
+import (
+	"errors"
+	"io"
+
+	"github.com/xmppcore/xmppcore/fastxml"
+)
+
+// Namespace names of XMPP streams.
+const (
+	NSStreams   = "http://etherx.jabber.org/streams" // the stream element
+	NSClient    = "jabber:client"                    // client-to-server content
+	NSServer    = "jabber:server"                    // server-to-server content
+	NSComponent = "jabber:component:accept"          // XEP-0114 component content
+)
+
+// ReaderConfig configures a Reader. The zero value accepts the three
+// content namespaces with the default fastxml.Limits.
+type ReaderConfig struct {
+	// Limits bound the incoming XML; zero fields take fastxml's defaults
+	// (256 KiB per stanza, depth 64, ...).
+	Limits fastxml.Limits
+
+	// ContentNamespaces lists the default namespaces a stream header may
+	// declare. Empty means NSClient, NSServer and NSComponent.
+	ContentNamespaces []string
+
+	// MaxLangBytes bounds the stream header's xml:lang. Default 35, the
+	// length BCP 47 §4.4.1 asks implementations to support (ejabberd
+	// refuses longer ones the same way, with policy-violation).
+	MaxLangBytes int
+
+	// BufferSize is the scanner's initial buffer size; see
+	// fastxml.Options.
+	BufferSize int
+}
+
+// Header is the peer's stream header. Any prefix bound to NSStreams is
+// accepted for the stream element ("stream" is only conventional: RFC
+// 6120 §4.8.5 lets an entity accept others), Prefix says which was used.
+type Header struct {
+	ContentNamespace string // the default namespace the header declared
+	Prefix           string // prefix of the stream element, usually "stream"
+	ID               string
+	From             string
+	To               string
+	Version          string
+	Lang             string // xml:lang
+}
+
+// Reader reads an XMPP stream: the header, then one first-level element
+// (stanza, or other first-level element such as stream:features) per
+// call to Next, until the peer's </stream:stream> or the end of input.
+type Reader struct {
+	s       *fastxml.Scanner
+	cfg     ReaderConfig
+	header  Header
+	started bool
+	closed  bool
+	err     error
+}
+
+// NewReader returns a Reader of the stream arriving on r.
+func NewReader(r io.Reader, cfg ReaderConfig) *Reader {
+	if cfg.MaxLangBytes <= 0 {
+		cfg.MaxLangBytes = 35
+	}
+	if len(cfg.ContentNamespaces) == 0 {
+		cfg.ContentNamespaces = []string{NSClient, NSServer, NSComponent}
+	}
+	return &Reader{
+		s:   fastxml.NewScanner(r, fastxml.Options{Stream: true, Limits: cfg.Limits, BufferSize: cfg.BufferSize}),
+		cfg: cfg,
+	}
+}
+
+// Reset makes the Reader read a new stream from src, keeping its
+// configuration and buffers.
+func (r *Reader) Reset(src io.Reader) {
+	r.s.Reset(src)
+	r.header, r.started, r.closed, r.err = Header{}, false, false, nil
+}
+
+// ResetBytes makes the Reader read the stream held whole in b, in
+// place.
+func (r *Reader) ResetBytes(b []byte) {
+	r.s.ResetBytes(b)
+	r.header, r.started, r.closed, r.err = Header{}, false, false, nil
+}
+
+// Scanner returns the underlying scanner.
+func (r *Reader) Scanner() *fastxml.Scanner { return r.s }
+
+// Closed reports whether the peer's </stream:stream> has been read.
+func (r *Reader) Closed() bool { return r.closed }
+
+func (r *Reader) fail(err error) error {
+	r.err = asStreamError(err)
+	return r.err
+}
+
+// ReadHeader reads and checks the peer's stream header, once; later
+// calls return the same header. A stream element that is not
+// {http://etherx.jabber.org/streams}stream, or a content namespace not
+// in ReaderConfig.ContentNamespaces, is ErrInvalidNamespace.
+func (r *Reader) ReadHeader() (*Header, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if r.started {
+		return &r.header, nil
+	}
+	if _, err := r.s.Next(); err != nil {
+		if err == io.EOF { // cannot happen before a root element, but be exact
+			err = &Error{Condition: ErrNotWellFormed, Offset: r.s.InputOffset(), Text: "input ended before the stream header"}
+		}
+		return nil, r.fail(err)
+	}
+	off := r.s.Offset()
+	name := r.s.Name()
+	if string(name.Space) != NSStreams || string(name.Local) != "stream" {
+		return nil, r.fail(&Error{Condition: ErrInvalidNamespace, Offset: off,
+			Text: "the stream header is not a <stream> element in the " + NSStreams + " namespace"})
+	}
+	h := Header{Prefix: string(name.Prefix)}
+	for i := 0; i < r.s.NumAttrs(); i++ {
+		a := r.s.Attr(i)
+		n := a.Name()
+		v := a.AppendValue(nil)
+		switch {
+		case string(n.Space) == fastxml.XMLNSNamespace && len(n.Prefix) == 0:
+			h.ContentNamespace = string(v)
+		case string(n.Space) == fastxml.XMLNamespace && string(n.Local) == "lang":
+			h.Lang = string(v)
+		case len(n.Space) == 0:
+			switch string(n.Local) {
+			case "id":
+				h.ID = string(v)
+			case "from":
+				h.From = string(v)
+			case "to":
+				h.To = string(v)
+			case "version":
+				h.Version = string(v)
+			}
+		}
+	}
+	ok := false
+	for _, ns := range r.cfg.ContentNamespaces {
+		ok = ok || ns == h.ContentNamespace
+	}
+	if !ok {
+		text := "the stream header declares no content namespace"
+		if h.ContentNamespace != "" {
+			text = "unsupported content namespace " + h.ContentNamespace
+		}
+		return nil, r.fail(&Error{Condition: ErrInvalidNamespace, Offset: off, Text: text})
+	}
+	if len(h.Lang) > r.cfg.MaxLangBytes {
+		return nil, r.fail(&Error{Condition: ErrPolicyViolation, Offset: off,
+			Text: "xml:lang of the stream header is longer than ReaderConfig.MaxLangBytes"})
+	}
+	r.header = h
+	r.started = true
+	return &r.header, nil
+}
+
+// Next reads the next first-level element into e, which stays valid
+// until the next call. It returns io.EOF when the stream has ended
+// cleanly: after the peer's </stream:stream> (Closed reports true) or
+// when the input ends between elements. Non-whitespace character data
+// between elements is ErrBadFormat; everything the scanner refuses comes
+// as an *Error with its condition and offset.
+func (r *Reader) Next(e *fastxml.Element) error {
+	if r.err != nil {
+		return r.err
+	}
+	if r.closed {
+		return io.EOF
+	}
+	if !r.started {
+		if _, err := r.ReadHeader(); err != nil {
+			return err
+		}
+	}
+	k, err := r.s.Next()
+	if err != nil {
+		if err == io.EOF {
+			return io.EOF
+		}
+		return r.fail(err)
+	}
+	switch k {
+	case fastxml.StartElement:
+		if err := r.s.ReadElement(e); err != nil {
+			return r.fail(err)
+		}
+		return nil
+	case fastxml.EndElement:
+		r.closed = true
+		return io.EOF
+	}
+	// Text directly inside the stream: the scanner has already skipped
+	// whitespace, so this is character data where only elements belong.
+	return r.fail(&Error{Condition: ErrBadFormat, Offset: r.s.Offset(), Text: "character data between first-level elements"})
+}
+
+// ReadTrailer reads what follows the peer's </stream:stream> up to the
+// end of input: whitespace is allowed, anything else is an error (an
+// element or text is ErrNotWellFormed, a comment ErrRestrictedXML).
+func (r *Reader) ReadTrailer() error {
+	if !r.closed {
+		return errors.New("stream: ReadTrailer before the stream was closed")
+	}
+	if r.err != nil {
+		return r.err
+	}
+	if _, err := r.s.Next(); err != io.EOF {
+		return r.fail(err)
+	}
+	return nil
+}
