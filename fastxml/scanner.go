@@ -58,11 +58,11 @@ type Scanner struct {
 	err   error // sticky: once set, every call returns it
 
 	// Where the scanner is.
-	phase     phase
-	depth     int  // open elements
-	rootDone  bool // the root element has been closed
-	unitOff   int64 // stream offset of the current unit's '<', or -1 (it may precede the buffer)
-	retain    bool // keep every byte from mark (ReadElement in progress)
+	phase    phase
+	depth    int   // open elements
+	rootDone bool  // the root element has been closed
+	unitOff  int64 // stream offset of the current unit's '<', or -1 (it may precede the buffer)
+	retain   bool  // keep every byte from mark (ReadElement in progress)
 
 	// The token in progress, or the last one returned.
 	kind           Kind
