@@ -78,6 +78,10 @@ var mustFail = []failCase{
 	{"empty input", true, ``, ErrNotWellFormed, 0},
 	{"whitespace only", false, "  \n", ErrNotWellFormed, 3},
 	{"eof in document", false, `<a><b/>`, ErrNotWellFormed, 7},
+	// Found by FuzzChunking: a reference cut by the end of input in text
+	// directly inside the stream root panicked when the text was decoded.
+	{"eof inside reference in stream-level text", true, hdr + `&`, ErrNotWellFormed, hdrLen + 1},
+	{"eof inside character in stream-level text", true, hdr + "a\xC3", ErrNotWellFormed, hdrLen + 2},
 	{"eof in cdata", true, hdr + `<m><![CDATA[abc`, ErrNotWellFormed, hdrLen + 15},
 	{"slash junk", true, hdr + `<m/ >`, ErrNotWellFormed, hdrLen + 3},
 	{"end tag junk", true, hdr + `<m></m x>`, ErrNotWellFormed, hdrLen + 7},
@@ -133,6 +137,12 @@ var mustFail = []failCase{
 	{"encoding utf16", true, `<?xml version="1.0" encoding="UTF-16"?>` + hdr, ErrUnsupportedEncoding, 0},
 	{"utf16 bom be", false, "\xFE\xFF\x00<\x00a\x00/\x00>", ErrUnsupportedEncoding, 0},
 	{"utf16 bom le", false, "\xFF\xFE<\x00a\x00/\x00>\x00", ErrUnsupportedEncoding, 0},
+	// Found by FuzzChunking: a lone first byte gave a different error
+	// when it arrived alone.
+	{"lone NUL", false, "\x00", ErrUnsupportedEncoding, 0},
+	{"lone FE", false, "\xFE", ErrNotWellFormed, 0},
+	{"NUL second byte after text", false, "0\x00", ErrNotWellFormed, 0},
+	{"utf16le", false, "<\x00a\x00", ErrUnsupportedEncoding, 0},
 	{"utf16 without bom", false, "\x00<\x00a\x00/\x00>", ErrUnsupportedEncoding, 0},
 }
 
@@ -195,6 +205,7 @@ EOF`},
 	{"document", false, `<?xml version="1.0"?>` + "\n<a b='c'>d<e/>f</a>\n", ""},
 	{"U+FEFF inside text", true, hdr + "<m>\xEF\xBB\xBF</m>", ""},
 	{"max char refs", true, hdr + `<m>&#x10FFFF;&#xFFFD;&#xE000;&#xD7FF;&#9;&#1114111;&#x000000041;</m>`, ""},
+	{"stream-level text ending in ']' at eof", true, hdr + `]`, ""}, // found by FuzzChunking
 	{"text at stream level is a token", true, hdr + ` abc <m/> `, ""},
 }
 

@@ -198,6 +198,15 @@ func (s *Scanner) reset() {
 	}
 }
 
+// BufferCap returns the size of the scanner's read buffer, which grows
+// only as far as the limits let a single unit or token need.
+func (s *Scanner) BufferCap() int {
+	if !s.owned {
+		return 0
+	}
+	return len(s.buf)
+}
+
 // Offset returns the stream offset of the first byte of the last token.
 func (s *Scanner) Offset() int64 { return s.base + int64(s.tokStart) }
 
@@ -450,6 +459,15 @@ func (s *Scanner) notWF(i int, reason string) error {
 func (s *Scanner) atEOF() (Kind, error) {
 	switch s.phase {
 	case phBoundary:
+		if s.pos < s.end {
+			// Bytes were held back for a look at what follows (an
+			// encoding signature); with no more coming, decide now.
+			k, err := s.scanBoundary()
+			if err == errShort {
+				err = s.notWF(s.end, "input ended inside a tag")
+			}
+			return k, err
+		}
 		switch {
 		case s.depth == 0 && s.rootDone:
 			return None, io.EOF
@@ -460,7 +478,16 @@ func (s *Scanner) atEOF() (Kind, error) {
 		}
 		return None, s.notWF(s.end, "input ended inside an element")
 	case phText:
-		if s.depth == 1 && s.stream && s.unitOff < 0 {
+		// Text directly inside the stream root may end with the input,
+		// but only if it ends on a whole character and reference.
+		if s.depth == 1 && s.stream && s.unitOff < 0 && s.pos < s.end && s.refStart < 0 {
+			// Held back to look at what follows (a ']' that might begin
+			// "]]>"); with no more input, finish the run.
+			if k, err := s.scanText(); err != errShort {
+				return k, err
+			}
+		}
+		if s.depth == 1 && s.stream && s.unitOff < 0 && s.refStart < 0 && s.pos == s.end {
 			s.tokEnd = s.end
 			s.pos = s.end
 			s.phase = phBoundary
@@ -532,22 +559,28 @@ func (s *Scanner) scanBoundary() (Kind, error) {
 }
 
 // checkEncodingSignature rejects input that starts like UTF-16 or
-// UTF-32, with or without a byte order mark, as unsupported-encoding
-// rather than as garbage. A UTF-8 encoded U+FEFF is not special: RFC
-// 6120 §11.6 makes it a character, hence text before the root.
+// UTF-32 as unsupported-encoding rather than as garbage: a byte order
+// mark (FE FF, FF FE), a NUL first byte, or '<' followed by NUL. The
+// verdict depends only on the first two bytes, so it waits for the
+// second when the first could begin a signature. A UTF-8 encoded U+FEFF
+// is not special: RFC 6120 §11.6 makes it a character, hence text before
+// the root.
 func (s *Scanner) checkEncodingSignature() error {
 	b := s.buf[:s.end]
-	if len(b) < 2 {
-		if s.eof || b[0] != 0 && b[0] != 0xFE && b[0] != 0xFF {
+	switch {
+	case b[0] == 0:
+		return s.errorAt(0, ErrUnsupportedEncoding, "input looks like UTF-16 or UTF-32 (NUL byte at the start)", "")
+	case b[0] != '<' && b[0] != 0xFE && b[0] != 0xFF:
+		return nil
+	case len(b) < 2:
+		if s.eof {
 			return nil
 		}
 		return errShort
-	}
-	switch {
 	case b[0] == 0xFE && b[1] == 0xFF, b[0] == 0xFF && b[1] == 0xFE:
 		return s.errorAt(0, ErrUnsupportedEncoding, "input starts with a UTF-16 byte order mark", "")
-	case b[0] == 0 || b[1] == 0:
-		return s.errorAt(0, ErrUnsupportedEncoding, "input looks like UTF-16 or UTF-32 (NUL byte at the start)", "")
+	case b[0] == '<' && b[1] == 0:
+		return s.errorAt(0, ErrUnsupportedEncoding, "input looks like UTF-16 (NUL byte at the start)", "")
 	}
 	return nil
 }
