@@ -177,22 +177,36 @@ func hasZeroByte(x uint64) uint64 { return (x - lsb) & ^x & msb }
 // hasLess returns a non-zero value iff some byte of x is < n (n <= 128).
 func hasLess(x uint64, n uint64) uint64 { return (x - lsb*n) & ^x & msb }
 
-// attrWordStops returns a non-zero mask if the eight bytes in x may
-// hold a byte that ends a plain run of attribute value: a control, a
-// quote, '&', '<' or a non-ASCII byte. Every byte below 0x28 is
-// flagged (both quotes and '&' are below it), so a space or '!' stops
-// the word loop too and the byte loop steps over it by table: ten
-// operations for eight bytes instead of sixteen.
-//
-// The lowest set bit of the mask is the high bit of the first flagged
-// byte (borrows only spill upwards), so bits.TrailingZeros64(mask)/8 is
-// its index.
-func attrWordStops(x uint64) uint64 {
-	return hasLess(x, 0x28) | x&msb | hasZeroByte(x^(lsb*'<'))
+// Masks for the word-at-a-time loops. They are read through a pointer
+// to a variable, so the compiler keeps them in registers across a loop
+// instead of rebuilding each 64-bit constant on every iteration.
+type swarMasks struct {
+	lt, amp, br, below20, below28, high, one uint64
 }
 
-// textWordStops is attrWordStops for character data: a control, '&',
-// '<', ']' or a non-ASCII byte.
-func textWordStops(x uint64) uint64 {
-	return hasLess(x, 0x20) | x&msb | hasZeroByte(x^(lsb*'<')) | hasZeroByte(x^(lsb*'&')) | hasZeroByte(x^(lsb*']'))
+var masks = swarMasks{
+	lt: lsb * '<', amp: lsb * '&', br: lsb * ']',
+	below20: lsb * 0x20, below28: lsb * 0x28, high: msb, one: lsb,
+}
+
+// The stop masks below flag, in the high bit of each byte, the bytes
+// that end a plain run. They use the zero-byte test (v-1) &^ v on
+// x^pattern, but clear with ^x instead of ^(x^pattern): every pattern
+// is below 0x80, so the two agree on the high bits, which are all that
+// is kept. The lowest set bit of a mask is the high bit of the first
+// flagged byte (borrows only spill upwards), so
+// bits.TrailingZeros64(mask)/8 is its index.
+
+// textStops flags controls, '&', '<', ']' and non-ASCII bytes.
+func (m *swarMasks) textStops(x uint64) uint64 {
+	stop := ((x - m.below20) | (x ^ m.lt - m.one) | (x ^ m.amp - m.one) | (x ^ m.br - m.one)) &^ x
+	return (stop | x) & m.high
+}
+
+// attrStops flags every byte below 0x28 (controls, both quotes and '&'
+// are; so are ' ' and '!', which the byte loop then steps over), '<'
+// and non-ASCII bytes.
+func (m *swarMasks) attrStops(x uint64) uint64 {
+	stop := ((x - m.below28) | (x ^ m.lt - m.one)) &^ x
+	return (stop | x) & m.high
 }

@@ -19,6 +19,11 @@ type tagInfo struct {
 	colon int // index of ':' in the element name, or -1
 	end   int // index just past '>'
 	decls int // namespace declarations among the attributes
+	// resolved is set when the tag needs no namespace work on its
+	// attributes: no declarations, no prefixes but xml, and no two
+	// attribute names that might be equal (their keys' filter bits
+	// never collided). The attributes' namespaces are then already set.
+	resolved bool
 }
 
 // tagFast parses the start tag whose '<' is at b[t] and whose name
@@ -29,23 +34,27 @@ func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec) (tagInfo, []
 	var info tagInfo
 	b = b[:lim] // so that p < len(b) proves every index below
 	p := t + 1
-	maxName := s.lim.MaxNameBytes
-	q, colon, ok := fastName(b, p, lim)
+	maxName, maxAttrs := s.lim.MaxNameBytes, s.lim.MaxAttrs
+	q, colon, ok := fastName(b, p)
 	if !ok || q-p > maxName {
 		return info, attrs, false
 	}
 	info.qEnd, info.colon = q, colon
 	p = q
 	n0 := len(attrs)
-	for {
+	var seen uint64  // filter bits of the attribute keys so far
+	complex := false // a declaration, a prefix other than xml, or a key collision
+	for p < len(b) {
 		c := b[p]
 		if c == '>' {
 			info.end = p + 1
+			info.resolved = !complex
 			return info, attrs, true
 		}
 		if c == '/' {
-			if p+1 < lim && b[p+1] == '>' {
+			if p+1 < len(b) && b[p+1] == '>' {
 				info.end = p + 2
+				info.resolved = !complex
 				return info, attrs, true
 			}
 			return info, attrs, false
@@ -53,21 +62,39 @@ func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec) (tagInfo, []
 		if byteClass[c]&clsSpace == 0 {
 			return info, attrs, false
 		}
-		for p++; p < lim && byteClass[b[p]]&clsSpace != 0; p++ {
+		p++
+		for p < len(b) && byteClass[b[p]]&clsSpace != 0 {
+			p++
 		}
-		if p >= lim {
+		if p >= len(b) {
 			return info, attrs, false
 		}
 		c = b[p]
 		if c == '>' || c == '/' {
 			continue
 		}
-		if byteClass[c]&clsNCNameStart == 0 || len(attrs)-n0 >= s.lim.MaxAttrs {
+		if byteClass[c]&clsNCNameStart == 0 || len(attrs)-n0 >= maxAttrs {
 			return info, attrs, false
 		}
+
+		// The attribute's name, inline: most are a few ASCII letters.
 		aStart := p
-		q, acolon, ok := fastName(b, p, lim)
-		if !ok || q-aStart > maxName || b[q] != '=' || q+2 >= lim {
+		acolon := -1
+		q := p + 1
+		for q < len(b) && ncNameByte[b[q]] {
+			q++
+		}
+		if q < len(b) && b[q] == ':' {
+			acolon = q
+			if q+1 >= len(b) || byteClass[b[q+1]]&clsNCNameStart == 0 {
+				return info, attrs, false
+			}
+			q += 2
+			for q < len(b) && ncNameByte[b[q]] {
+				q++
+			}
+		}
+		if q+2 >= len(b) || b[q] != '=' || q-aStart > maxName {
 			return info, attrs, false
 		}
 		quote := b[q+1]
@@ -123,24 +150,33 @@ func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec) (tagInfo, []
 		if acolon >= 0 {
 			rec.colon = int32(acolon - m)
 			local = acolon + 1
-			if acolon-aStart == 5 && string(b[aStart:acolon]) == "xmlns" {
+			switch string(b[aStart:acolon]) {
+			case "xml":
+				rec.space = xmlSpan // bound by definition, never rebound
+			case "xmlns":
 				flags |= attrNSDecl
 				info.decls++
+				complex = true
+			default:
+				complex = true
 			}
 		} else {
 			rec.colon = -1
 			if q-aStart == 5 && string(b[aStart:q]) == "xmlns" {
 				flags |= attrNSDecl
 				info.decls++
+				complex = true
 			}
 		}
 		rec.flags = flags
-		rec.key = attrKey(b[local:q])
+		key := uint32(q-local)<<16 | uint32(b[local])<<8 | uint32(b[q-1])
+		rec.key = key
+		bit := keyBit(key)
+		complex = complex || seen&bit != 0
+		seen |= bit
 		p++ // closing quote
-		if p >= lim {
-			return info, attrs, false
-		}
 	}
+	return info, attrs, false
 }
 
 // scanStartFast scans the start tag at s.tokStart as one token.
@@ -151,6 +187,7 @@ func (s *Scanner) scanStartFast(b []byte, lim int) (Kind, bool, error) {
 		return None, false, nil
 	}
 	s.decls = info.decls
+	s.resolved = info.resolved
 	s.qColon = info.colon
 	s.qEnd = info.qEnd
 	s.tokEnd = info.end
@@ -161,8 +198,9 @@ func (s *Scanner) scanStartFast(b []byte, lim int) (Kind, bool, error) {
 // attrRun returns the index of the first byte at or after p that ends
 // a plain run of attribute value (see clsAttrStop), or len(b).
 func attrRun(b []byte, p int) int {
+	m := &masks
 	for p+8 <= len(b) {
-		if stop := attrWordStops(binary.LittleEndian.Uint64(b[p : p+8])); stop != 0 {
+		if stop := m.attrStops(binary.LittleEndian.Uint64(b[p : p+8])); stop != 0 {
 			p += bits.TrailingZeros64(stop) >> 3
 			if byteClass[b[p]]&clsAttrStop != 0 {
 				return p
@@ -180,8 +218,9 @@ func attrRun(b []byte, p int) int {
 
 // textRun is attrRun for character data (see clsTextStop).
 func textRun(b []byte, p int) int {
+	m := &masks
 	for p+8 <= len(b) {
-		if stop := textWordStops(binary.LittleEndian.Uint64(b[p : p+8])); stop != 0 {
+		if stop := m.textStops(binary.LittleEndian.Uint64(b[p : p+8])); stop != 0 {
 			return p + bits.TrailingZeros64(stop)>>3
 		}
 		p += 8
@@ -194,27 +233,36 @@ func textRun(b []byte, p int) int {
 
 // fastName scans an ASCII QName starting at p (b[p] is an NCName start
 // character) and returns the index after it and the colon's index (or
-// -1). ok is false if the name is not an ASCII QName or reaches lim.
-func fastName(b []byte, p, lim int) (end, colon int, ok bool) {
+// -1). ok is false if the name is not an ASCII QName or reaches len(b).
+func fastName(b []byte, p int) (end, colon int, ok bool) {
 	colon = -1
 	start := p
 	for {
-		for p < lim && byteClass[b[p]]&clsNCName != 0 {
+		for p < len(b) && ncNameByte[b[p]] {
 			p++
 		}
-		if p >= lim || b[p] >= 0x80 {
+		if p >= len(b) || b[p] >= 0x80 {
 			return 0, 0, false
 		}
 		if b[p] != ':' {
 			return p, colon, true
 		}
-		if colon >= 0 || p == start || p+1 >= lim || byteClass[b[p+1]]&clsNCNameStart == 0 {
+		if colon >= 0 || p == start || p+1 >= len(b) || byteClass[b[p+1]]&clsNCNameStart == 0 {
 			return 0, 0, false
 		}
 		colon = p
 		p++
 	}
 }
+
+// ncNameByte is byteClass&clsNCName as a table of bools, for the
+// tightest loop of all.
+var ncNameByte = func() (t [256]bool) {
+	for c := range t {
+		t[c] = byteClass[c]&clsNCName != 0
+	}
+	return t
+}()
 
 // scanEndFast matches "</qname>" at s.tokStart against the innermost
 // open element on the stack.
@@ -351,7 +399,7 @@ func (s *Scanner) buildFast(e *Element, root int) bool {
 			e.attrs = e.attrs[:attr0]
 			break
 		}
-		space, err := s.resolveTag(e.attrs[attr0:], info.decls, p+1, info.colon)
+		space, err := s.resolveTag(e.attrs[attr0:], info.decls, info.resolved, p+1, info.colon)
 		if err != nil {
 			s.bindings = s.bindings[:nb]
 			e.attrs = e.attrs[:attr0]

@@ -21,13 +21,14 @@ func (s *Scanner) arenaBytes(sp span) []byte { return s.nsArena[sp.off : sp.off+
 // lookup returns the namespace bound to prefix (nil prefix: the default
 // namespace, whose absence is the empty span).
 func (s *Scanner) lookup(prefix []byte) (span, bool) {
+	n := int32(len(prefix))
 	for i := len(s.bindings) - 1; i >= 0; i-- {
 		bd := &s.bindings[i]
-		if int(bd.prefix.n) == len(prefix) && string(s.arenaBytes(bd.prefix)) == string(prefix) {
+		if bd.prefix.n == n && (n == 0 || string(s.arenaBytes(bd.prefix)) == string(prefix)) {
 			return bd.uri, true
 		}
 	}
-	if len(prefix) == 0 {
+	if n == 0 {
 		return span{}, true
 	}
 	if string(prefix) == "xml" {
@@ -42,7 +43,8 @@ func (s *Scanner) lookup(prefix []byte) (span, bool) {
 func (s *Scanner) finishStart(empty bool) (Kind, error) {
 	nBindings := int32(len(s.bindings))
 	nameStart := s.tokStart + 1
-	space, err := s.resolveTag(s.attrs, s.decls, nameStart, s.qColon)
+	space, err := s.resolveTag(s.attrs, s.decls, s.resolved, nameStart, s.qColon)
+	s.resolved = false
 	if err != nil {
 		return None, err
 	}
@@ -83,7 +85,10 @@ func (s *Scanner) finishStart(empty bool) (Kind, error) {
 // declarations (decls of them), resolves every attribute's namespace
 // and checks for duplicates after expansion. It returns the element's
 // namespace.
-func (s *Scanner) resolveTag(attrs []attrRec, decls, nameStart, colon int) (span, error) {
+//
+// When resolved is set (see tagInfo) the attributes need nothing, and
+// only the element's name is looked up.
+func (s *Scanner) resolveTag(attrs []attrRec, decls int, resolved bool, nameStart, colon int) (span, error) {
 	if len(s.nsArena) == 0 {
 		s.nsArena = append(s.nsArena, predeclared...)
 	}
@@ -121,6 +126,9 @@ func (s *Scanner) resolveTag(attrs []attrRec, decls, nameStart, colon int) (span
 	if !ok {
 		return span{}, s.notWF(nameStart, "element prefix is not declared")
 	}
+	if resolved {
+		return space, nil
+	}
 
 	// Attribute names, and duplicates after expansion. A 64-bit filter
 	// over the name keys sends only colliding pairs to a real comparison,
@@ -140,7 +148,7 @@ func (s *Scanner) resolveTag(attrs []attrRec, decls, nameStart, colon int) (span
 		default:
 			a.space = span{}
 		}
-		bit := uint64(1) << ((a.key ^ a.key>>11) & 63)
+		bit := keyBit(a.key)
 		if seen&bit != 0 {
 			for j := 0; j < i; j++ {
 				if o := &attrs[j]; o.key == a.key && s.sameAttrName(o, a) {
@@ -168,6 +176,11 @@ func (s *Scanner) attrLocal(a *attrRec) []byte {
 	}
 	return s.buf[m+int(a.qStart) : m+int(a.qEnd)]
 }
+
+// keyBit maps an attribute key to one bit of a 64-bit filter.
+// A multiplicative hash spreads the few bits that differ between
+// XMPP's common attribute names (from, to, type, id, xml:lang) apart.
+func keyBit(key uint32) uint64 { return 1 << ((key * 0x9E3779B1) >> 26) }
 
 // attrKey is a cheap summary of an attribute's local name: equal names
 // have equal keys, so most pairs are told apart without comparing bytes.

@@ -81,6 +81,7 @@ type Scanner struct {
 	popOnNext      bool // the last token was an EndElement: pop its element at the next call
 	attrs          []attrRec
 	decls          int   // namespace declarations among attrs
+	resolved       bool  // the fast path resolved the attributes' namespaces
 	declArenaStart int32 // len(nsArena) before the last tag's declarations
 
 	// Open elements and namespace bindings.

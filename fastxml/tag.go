@@ -2,8 +2,6 @@ package fastxml
 
 import (
 	"bytes"
-	"encoding/binary"
-	"math/bits"
 )
 
 // scanStartTag scans "<name attr='value' ...>" or ".../>" from phLT on.
@@ -314,16 +312,7 @@ func (s *Scanner) scanAttrValue(b []byte, p, lim int) (int, error) {
 			s.refStart = -1
 			p = q
 		}
-		for p+8 <= lim {
-			if stop := attrWordStops(binary.LittleEndian.Uint64(b[p:])); stop != 0 {
-				p += bits.TrailingZeros64(stop) >> 3
-				break
-			}
-			p += 8
-		}
-		for p < lim && byteClass[b[p]]&clsAttrStop == 0 {
-			p++
-		}
+		p = attrRun(b[:lim], p)
 		if p >= lim {
 			return p, errShort
 		}

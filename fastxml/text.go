@@ -2,7 +2,6 @@ package fastxml
 
 import (
 	"encoding/binary"
-	"math/bits"
 	"unicode/utf8"
 )
 
@@ -20,16 +19,7 @@ func (s *Scanner) scanText() (Kind, error) {
 			s.refStart = -1
 			p = q
 		}
-		for p+8 <= lim {
-			if stop := textWordStops(binary.LittleEndian.Uint64(b[p:])); stop != 0 {
-				p += bits.TrailingZeros64(stop) >> 3
-				break
-			}
-			p += 8
-		}
-		for p < lim && byteClass[b[p]]&clsTextStop == 0 {
-			p++
-		}
+		p = textRun(b[:lim], p)
 		if p >= lim {
 			return None, s.short(p, lim)
 		}
