@@ -84,7 +84,7 @@ func appendText(dst, raw []byte, flags uint8) []byte {
 
 // Text returns the character data of the current Text token: the
 // buffer's own bytes when nothing needs decoding (no copy), otherwise
-// the data decoded into scratch[:0].
+// the data decoded into scratch[:0] (see Attr.Value on its capacity).
 func (s *Scanner) Text(scratch []byte) []byte {
 	if s.kind != Text {
 		return nil

@@ -81,8 +81,9 @@ func (a Attr) Raw() []byte { return a.raw[a.r.vStart:a.r.vEnd] }
 func (a Attr) Escaped() bool { return a.r.flags&attrEscaped != 0 }
 
 // Value returns the attribute's value without copying when it needs no
-// decoding (then it is Raw); otherwise it decodes into scratch[:0],
-// growing it if needed, and returns that.
+// decoding (then it is Raw); otherwise it decodes into scratch[:0] and
+// returns that. Give scratch the capacity of the values you expect (it
+// is never kept): a longer value makes append allocate.
 func (a Attr) Value(scratch []byte) []byte {
 	if a.r.flags&attrEscaped == 0 {
 		return a.raw[a.r.vStart:a.r.vEnd]
