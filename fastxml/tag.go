@@ -259,6 +259,30 @@ func (s *Scanner) scanNameTo(b []byte, start, p, lim int) (int, error) {
 	}
 }
 
+// scanNameFrom scans, resumably, a name that starts at start, resuming
+// at p: at the start its first character must be a NameStartChar, or
+// the input is not well-formed for the reason given. Suspensions and
+// errors come back ready to return from a step.
+func (s *Scanner) scanNameFrom(b []byte, start, p, lim int, notName string) (int, error) {
+	if p == start {
+		if p >= lim {
+			return p, s.short(p, lim)
+		}
+		n, err := s.nameStart(b, p, lim)
+		if err != nil {
+			return p, s.suspend(err, p, lim)
+		}
+		if n == 0 {
+			return p, s.notWF(p, notName)
+		}
+	}
+	q, err := s.scanNameTo(b, start, p, lim)
+	if err != nil {
+		return q, s.suspend(err, q, lim)
+	}
+	return q, nil
+}
+
 // checkQName checks that b[start:end] is a QName (Namespaces in XML
 // §4): at most one colon, with a non-empty prefix and a local part that
 // starts with a NameStartChar. It returns the colon's index or -1.
@@ -352,21 +376,9 @@ func (s *Scanner) scanEndTag() (Kind, error) {
 	p := s.pos
 	start := s.tokStart + 2
 	if s.phase == phEndName {
-		if p == start {
-			if p >= lim {
-				return None, s.short(p, lim)
-			}
-			n, err := s.nameStart(b, p, lim)
-			if err != nil {
-				return None, s.suspend(err, p, lim)
-			}
-			if n == 0 {
-				return None, s.notWF(p, "'</' not followed by a name")
-			}
-		}
-		q, err := s.scanNameTo(b, start, p, lim)
+		q, err := s.scanNameFrom(b, start, p, lim, "'</' not followed by a name")
 		if err != nil {
-			return None, s.suspend(err, q, lim)
+			return None, err
 		}
 		s.qEnd = q
 		p = q

@@ -51,24 +51,37 @@ func (s *Scanner) scanText() (Kind, error) {
 				continue
 			}
 			return None, s.short(p, lim)
-		case c >= 0x80:
-			_, n := decodeChar(b, p, lim)
-			if n == utf8Short {
-				return None, s.short(p, lim)
-			}
-			if n < 0 {
-				return None, s.notWF(p, "invalid UTF-8 or a non-Char in character data")
-			}
-			p += n
-		case c == '\n' || c == '\t':
-			p++
-		case c == '\r':
-			s.textFlags |= textCR
-			p++
 		default:
-			return None, s.notWF(p, "control character in character data")
+			q, err := s.dataChar(b, p, lim, "character data")
+			if err != nil {
+				return None, err
+			}
+			p = q
 		}
 	}
+}
+
+// dataChar accepts the character at b[p] in character data or a CDATA
+// section (where): a UTF-8 sequence of a Char, or LF, tab or CR (which
+// marks the run for normalisation). It returns the index after it.
+func (s *Scanner) dataChar(b []byte, p, lim int, where string) (int, error) {
+	switch c := b[p]; {
+	case c >= 0x80:
+		_, n := decodeChar(b, p, lim)
+		if n == utf8Short {
+			return p, s.short(p, lim)
+		}
+		if n < 0 {
+			return p, s.notWF(p, "invalid UTF-8 or a non-Char in "+where)
+		}
+		return p + n, nil
+	case c == '\n' || c == '\t':
+		return p + 1, nil
+	case c == '\r':
+		s.textFlags |= textCR
+		return p + 1, nil
+	}
+	return p, s.notWF(p, "control character in "+where)
 }
 
 // scanRef checks the reference that starts with '&' at b[start],
@@ -228,22 +241,12 @@ func (s *Scanner) scanCDATA() (Kind, error) {
 				return Text, nil
 			}
 			p++
-		case c >= 0x80:
-			_, n := decodeChar(b, p, lim)
-			if n == utf8Short {
-				return None, s.short(p, lim)
-			}
-			if n < 0 {
-				return None, s.notWF(p, "invalid UTF-8 or a non-Char in a CDATA section")
-			}
-			p += n
-		case c == '\n' || c == '\t':
-			p++
-		case c == '\r':
-			s.textFlags |= textCR
-			p++
 		default:
-			return None, s.notWF(p, "control character in a CDATA section")
+			q, err := s.dataChar(b, p, lim, "a CDATA section")
+			if err != nil {
+				return None, err
+			}
+			p = q
 		}
 	}
 }
@@ -255,22 +258,9 @@ func (s *Scanner) scanPI() (Kind, error) {
 	b := s.buf
 	lim := s.horizon()
 	start := s.tokStart + 2
-	p := s.pos
-	if p == start {
-		if p >= lim {
-			return None, s.short(p, lim)
-		}
-		n, err := s.nameStart(b, p, lim)
-		if err != nil {
-			return None, s.suspend(err, p, lim)
-		}
-		if n == 0 {
-			return None, s.notWF(p, "'<?' not followed by a target name")
-		}
-	}
-	q, err := s.scanNameTo(b, start, p, lim)
+	q, err := s.scanNameFrom(b, start, s.pos, lim, "'<?' not followed by a target name")
 	if err != nil {
-		return None, s.suspend(err, q, lim)
+		return None, err
 	}
 	t := b[start:q]
 	if len(t) == 3 && t[0]|0x20 == 'x' && t[1]|0x20 == 'm' && t[2]|0x20 == 'l' {
