@@ -7,6 +7,7 @@ FUZZTIME  ?= 60s
 BENCHTIME ?= 1s
 COUNT     ?= 6
 BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 export XMLCONF_DIR = $(XMLCONF)
 
@@ -22,6 +23,8 @@ vet:
 	$(GO) vet ./...
 	$(GO) vet -tags fastxmldebug ./...
 	cd bench && $(GO) vet ./...
+	$(STATICCHECK) ./...
+	cd bench && $(STATICCHECK) ./...
 
 ## conformance: fetch the W3C XML Conformance Test Suite into the cache.
 conformance:

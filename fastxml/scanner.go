@@ -126,13 +126,12 @@ const (
 
 // openElem is an element whose end tag has not been seen.
 type openElem struct {
-	qOff, qLen   int32 // qualified name in Scanner.qnames
-	colon        int32 // offset of ':' in the name, or -1
-	space        span  // resolved namespace in Scanner.nsArena
-	nBindings    int32 // len(Scanner.bindings) before this element's declarations
-	arenaLen     int32 // len(Scanner.nsArena) before them
-	unit         bool  // this element is a unit
-	spaceIsXMLNS bool
+	qOff, qLen int32 // qualified name in Scanner.qnames
+	colon      int32 // offset of ':' in the name, or -1
+	space      span  // resolved namespace in Scanner.nsArena
+	nBindings  int32 // len(Scanner.bindings) before this element's declarations
+	arenaLen   int32 // len(Scanner.nsArena) before them
+	unit       bool  // this element is a unit
 }
 
 // nsBinding binds a prefix (empty for the default namespace) to a

@@ -43,11 +43,6 @@ const (
 	XMLNSNamespace = "http://www.w3.org/2000/xmlns/"        // namespace of xmlns attributes
 )
 
-var (
-	xmlNSBytes   = []byte(XMLNamespace)
-	xmlnsNSBytes = []byte(XMLNSNamespace)
-)
-
 // Attr is one attribute of a start tag: a small handle whose methods
 // read the attribute's name and value on demand. Namespace declarations
 // are attributes too: their Name().Space is XMLNSNamespace. What the
