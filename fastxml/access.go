@@ -3,7 +3,7 @@ package fastxml
 // Accessors for the token returned by the last call to Next. Every
 // slice they return is borrowed from the scanner: read it, copy what
 // you keep, and do not hold it past the next call to Next, ReadElement
-// or Reset. (Build with -tags fastxmldebug to have stale slices
+// or Reset. (Build with -tags xmppcoredebug to have stale slices
 // overwritten, so that code which keeps them fails its tests.)
 
 // Name returns the name of the current StartElement or EndElement.

@@ -13,7 +13,7 @@ import (
 // reading its tokens and indexing its stanzas allocate nothing.
 func TestSteadyStateAllocatesNothing(t *testing.T) {
 	if Debug {
-		t.Skip("fastxmldebug builds copy every borrowed slice on purpose")
+		t.Skip("xmppcoredebug builds copy every borrowed slice on purpose")
 	}
 	data := corpus.Mixed(64 << 10)
 	s := NewScanner(nil, Options{Stream: true})

@@ -1,4 +1,4 @@
-//go:build !fastxmldebug
+//go:build !xmppcoredebug
 
 package fastxml
 
@@ -11,7 +11,7 @@ func (*debugState) poisonAll()           {}
 func (*debugState) bump()                {}
 func (*debugState) generation() uint64   { return 0 }
 
-// Debug reports whether the package was built with -tags fastxmldebug.
+// Debug reports whether the package was built with -tags xmppcoredebug.
 const Debug = false
 
 func poisonBytes([]byte) {}

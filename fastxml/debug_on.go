@@ -1,8 +1,8 @@
-//go:build fastxmldebug
+//go:build xmppcoredebug
 
 package fastxml
 
-// With -tags fastxmldebug, borrowed bytes are made to fail loudly when
+// With -tags xmppcoredebug, borrowed bytes are made to fail loudly when
 // kept too long: every slice a token accessor returns is a private copy
 // that the next call overwrites with 0xFF (never valid UTF-8), bytes the
 // buffer moves away from are overwritten the same way, and an Element
@@ -44,5 +44,5 @@ func poisonBytes(b []byte) {
 func (d *debugState) bump()              { d.gen++ }
 func (d *debugState) generation() uint64 { return d.gen }
 
-// Debug reports whether the package was built with -tags fastxmldebug.
+// Debug reports whether the package was built with -tags xmppcoredebug.
 const Debug = true

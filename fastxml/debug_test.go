@@ -1,4 +1,4 @@
-//go:build fastxmldebug
+//go:build xmppcoredebug
 
 package fastxml
 
@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// In fastxmldebug builds, bytes kept past their lifetime are poisoned,
+// In xmppcoredebug builds, bytes kept past their lifetime are poisoned,
 // so code that keeps them fails its tests loudly.
 func TestDebugPoisonsStaleSlices(t *testing.T) {
 	s := NewScanner(strings.NewReader(hdr+`<message to='romeo'><body>hi</body></message>`), Options{Stream: true})

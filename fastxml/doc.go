@@ -39,7 +39,7 @@
 //
 // # Debugging ownership
 //
-// Built with -tags fastxmldebug, the package hands out private copies of
+// Built with -tags xmppcoredebug, the package hands out private copies of
 // borrowed bytes and overwrites them at the next call, poisons buffer
 // regions it moves past, and panics when an Element is used after its
 // scanner moved on: code that keeps borrowed bytes fails its tests.

@@ -174,7 +174,7 @@ func (e *Element) close(s *Scanner) {
 	e.cur = n.parent
 }
 
-// check panics, in fastxmldebug builds, when e is used after its
+// check panics, in xmppcoredebug builds, when e is used after its
 // scanner moved on.
 func (e *Element) check() {
 	if Debug && e.owner != nil && e.owner.debug.generation() != e.gen {

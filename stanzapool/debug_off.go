@@ -1,0 +1,5 @@
+//go:build !xmppcoredebug
+
+package stanzapool
+
+const debug = false
