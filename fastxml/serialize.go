@@ -153,8 +153,8 @@ func (e *Element) declares(i, root int32, prefix []byte) bool {
 	return false
 }
 
-// appendEscaped appends s escaped for character data, or for a value in
-// double quotes (attr). CR, LF and tab become character references in
+// appendEscaped appends s escaped for character data, or for an
+// attribute value (attr) in either kind of quotes. CR, LF and tab become character references in
 // both, so that the output is one line and survives normalisation.
 func appendEscaped(dst, s []byte, attr bool) []byte {
 	for _, c := range s {
@@ -171,6 +171,12 @@ func appendEscaped(dst, s []byte, attr bool) []byte {
 			} else {
 				dst = append(dst, c)
 			}
+		case '\'':
+			if attr {
+				dst = append(dst, "&apos;"...)
+			} else {
+				dst = append(dst, c)
+			}
 		case '\r':
 			dst = append(dst, "&#xD;"...)
 		case '\n':
@@ -182,4 +188,67 @@ func appendEscaped(dst, s []byte, attr bool) []byte {
 		}
 	}
 	return dst
+}
+
+// SetAttr names an unprefixed attribute of an element's start tag and
+// the value it should have; see AppendWithAttrs.
+type SetAttr struct {
+	Local string
+	Value []byte
+}
+
+// AppendWithAttrs appends the element's raw bytes with some attributes
+// of its start tag set: each named attribute (unprefixed, in no
+// namespace) present gets the new value, escaped; each absent one is
+// added after the element's name. Everything else is copied as it
+// arrived, without re-serializing: this is how a gateway rewrites the
+// to and from of a stanza it forwards.
+func (e *Element) AppendWithAttrs(dst []byte, set ...SetAttr) []byte {
+	e.check()
+	if len(e.nodes) == 0 {
+		return dst
+	}
+	root := &e.nodes[0]
+	raw := e.raw
+	pos := int32(0)
+	// Absent attributes go right after the name.
+	dst = append(dst, raw[:root.qEnd]...)
+	pos = root.qEnd
+	for _, sa := range set {
+		if e.rootAttr(sa.Local) == nil {
+			dst = append(dst, ' ')
+			dst = append(dst, sa.Local...)
+			dst = append(dst, '=', '\'')
+			dst = appendEscaped(dst, sa.Value, true)
+			dst = append(dst, '\'')
+		}
+	}
+	// Present ones are replaced in document order.
+	for i := root.attr0; i < root.attr0+root.nattr; i++ {
+		r := &e.attrs[i]
+		if r.colon >= 0 || r.flags&attrNSDecl != 0 {
+			continue
+		}
+		for _, sa := range set {
+			if string(raw[r.qStart:r.qEnd]) == sa.Local {
+				dst = append(dst, raw[pos:r.vStart]...)
+				dst = appendEscaped(dst, sa.Value, true)
+				pos = r.vEnd
+				break
+			}
+		}
+	}
+	return append(dst, raw[pos:]...)
+}
+
+// rootAttr returns the root's unprefixed attribute named local, or nil.
+func (e *Element) rootAttr(local string) *attrRec {
+	root := &e.nodes[0]
+	for i := root.attr0; i < root.attr0+root.nattr; i++ {
+		r := &e.attrs[i]
+		if r.colon < 0 && r.flags&attrNSDecl == 0 && string(e.raw[r.qStart:r.qEnd]) == local {
+			return r
+		}
+	}
+	return nil
 }

@@ -1,0 +1,50 @@
+package fastxml
+
+import (
+	"strings"
+	"testing"
+)
+
+func readOne(t *testing.T, in string) *Element {
+	t.Helper()
+	s := NewScanner(strings.NewReader(hdr+in), Options{Stream: true})
+	s.Next()
+	if _, err := s.Next(); err != nil {
+		t.Fatal(err)
+	}
+	var e Element
+	if err := s.ReadElement(&e); err != nil {
+		t.Fatal(err)
+	}
+	return e.Clone()
+}
+
+func TestAppendWithAttrs(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`<message to='gw.example/x' from="a@b/c" type='chat'><body>hi</body></message>`,
+			`<message to='juliet@example.com' from="romeo@example.net/o&apos;rchard" type='chat'><body>hi</body></message>`},
+		{`<message type='chat'/>`,
+			`<message to='juliet@example.com' from='romeo@example.net/o&apos;rchard' type='chat'/>`},
+		{`<presence xmlns:x='urn:x' x:to='keep' to='old'/>`,
+			`<presence from='romeo@example.net/o&apos;rchard' xmlns:x='urn:x' x:to='keep' to='juliet@example.com'/>`},
+	} {
+		e := readOne(t, c.in)
+		got := string(e.AppendWithAttrs(nil,
+			SetAttr{"to", []byte("juliet@example.com")},
+			SetAttr{"from", []byte("romeo@example.net/o'rchard")}))
+		if got != c.want {
+			t.Errorf("%s\ngot  %s\nwant %s", c.in, got, c.want)
+		}
+		if _, err := scanWith(strings.NewReader(got), Options{}); err != nil {
+			t.Errorf("%s: %v", got, err)
+		}
+	}
+	e := readOne(t, `<message to='a' from='b'><body>x</body></message>`)
+	dst := make([]byte, 0, 256)
+	to, from := []byte("c@d"), []byte("e@f")
+	if n := testing.AllocsPerRun(100, func() {
+		dst = e.AppendWithAttrs(dst[:0], SetAttr{"to", to}, SetAttr{"from", from})
+	}); n != 0 {
+		t.Errorf("%v allocations per rewrite", n)
+	}
+}

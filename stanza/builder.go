@@ -1,0 +1,178 @@
+package stanza
+
+import "errors"
+
+// maxDepth bounds the elements a Builder can have open at once; XMPP
+// stanzas built by hand never come near it.
+const maxDepth = 32
+
+// Builder appends XML to a byte slice. The zero value appends to a nil
+// slice; Reset reuses the caller's. Calls chain:
+//
+//	b.Start("iq").Attr("type", "get").Attr("id", id).
+//		Start("ping").Attr("xmlns", "urn:xmpp:ping").End().
+//		End()
+//
+// A start tag stays open for attributes until content or End follows;
+// End writes "/>" for an element without content.
+type Builder struct {
+	b       []byte
+	names   [maxDepth]string
+	depth   int
+	inTag   bool // "<name attr='...'" written, '>' not yet
+	err     error
+	scratch [4]byte
+}
+
+// ErrTooDeep is reported by Err when elements were nested deeper than
+// the Builder supports, and ErrUnbalanced when End had nothing to close.
+var (
+	ErrTooDeep    = errors.New("stanza: elements nested too deep for a Builder")
+	ErrUnbalanced = errors.New("stanza: End without an open element")
+)
+
+// Reset makes the Builder append to dst[:0], forgetting any state.
+func (b *Builder) Reset(dst []byte) {
+	b.b = dst[:0]
+	b.depth = 0
+	b.inTag = false
+	b.err = nil
+}
+
+// Bytes returns what has been built.
+func (b *Builder) Bytes() []byte { return b.b }
+
+// Depth returns how many elements are open.
+func (b *Builder) Depth() int { return b.depth }
+
+// Err reports a misuse (ErrTooDeep, ErrUnbalanced) since Reset; the
+// output is then incomplete.
+func (b *Builder) Err() error { return b.err }
+
+func (b *Builder) closeTag() {
+	if b.inTag {
+		b.b = append(b.b, '>')
+		b.inTag = false
+	}
+}
+
+// Start opens an element. name is written as given (a name, possibly
+// with a prefix, is the caller's to choose well).
+func (b *Builder) Start(name string) *Builder {
+	b.closeTag()
+	if b.depth == maxDepth {
+		b.err = ErrTooDeep
+		return b
+	}
+	b.names[b.depth] = name
+	b.depth++
+	b.b = append(b.b, '<')
+	b.b = append(b.b, name...)
+	b.inTag = true
+	return b
+}
+
+// Attr adds an attribute to the element just started. It is ignored
+// after content has been written to the element.
+func (b *Builder) Attr(name, value string) *Builder {
+	if !b.inTag {
+		return b
+	}
+	b.b = append(b.b, ' ')
+	b.b = append(b.b, name...)
+	b.b = append(b.b, '=', '\'')
+	b.b = appendEscaped(b.b, value, true)
+	b.b = append(b.b, '\'')
+	return b
+}
+
+// AttrBytes is Attr with the value as bytes.
+func (b *Builder) AttrBytes(name string, value []byte) *Builder {
+	if !b.inTag {
+		return b
+	}
+	b.b = append(b.b, ' ')
+	b.b = append(b.b, name...)
+	b.b = append(b.b, '=', '\'')
+	b.b = appendEscaped(b.b, value, true)
+	b.b = append(b.b, '\'')
+	return b
+}
+
+// OptAttr adds the attribute only if value is not empty.
+func (b *Builder) OptAttr(name, value string) *Builder {
+	if value == "" {
+		return b
+	}
+	return b.Attr(name, value)
+}
+
+// Text writes character data into the open element.
+func (b *Builder) Text(s string) *Builder {
+	b.closeTag()
+	b.b = appendEscaped(b.b, s, false)
+	return b
+}
+
+// TextBytes is Text with bytes.
+func (b *Builder) TextBytes(s []byte) *Builder {
+	b.closeTag()
+	b.b = appendEscaped(b.b, s, false)
+	return b
+}
+
+// Raw writes bytes as they are: a serialized element received earlier,
+// say. The caller vouches that they are well-formed XML content.
+func (b *Builder) Raw(x []byte) *Builder {
+	b.closeTag()
+	b.b = append(b.b, x...)
+	return b
+}
+
+// End closes the innermost open element.
+func (b *Builder) End() *Builder {
+	if b.depth == 0 {
+		b.err = ErrUnbalanced
+		return b
+	}
+	b.depth--
+	if b.inTag {
+		b.b = append(b.b, '/', '>')
+		b.inTag = false
+		return b
+	}
+	b.b = append(b.b, '<', '/')
+	b.b = append(b.b, b.names[b.depth]...)
+	b.b = append(b.b, '>')
+	return b
+}
+
+// EndAll closes every open element.
+func (b *Builder) EndAll() *Builder {
+	for b.depth > 0 {
+		b.End()
+	}
+	return b
+}
+
+// Element writes <name>text</name>, the common leaf.
+func (b *Builder) Element(name, text string) *Builder {
+	return b.Start(name).Text(text).End()
+}
+
+// Message opens <message> with the given addressing; empty values are
+// left out. Close it with End.
+func (b *Builder) Message(to, from, typ, id string) *Builder {
+	return b.Start("message").OptAttr("to", to).OptAttr("from", from).OptAttr("type", typ).OptAttr("id", id)
+}
+
+// Presence opens <presence>; empty values are left out.
+func (b *Builder) Presence(to, from, typ, id string) *Builder {
+	return b.Start("presence").OptAttr("to", to).OptAttr("from", from).OptAttr("type", typ).OptAttr("id", id)
+}
+
+// IQ opens <iq type=...>; empty to and from are left out. An IQ needs a
+// type and an id (RFC 6120 §8.2.3).
+func (b *Builder) IQ(to, from, typ, id string) *Builder {
+	return b.Start("iq").OptAttr("to", to).OptAttr("from", from).Attr("type", typ).Attr("id", id)
+}
