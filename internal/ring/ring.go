@@ -1,0 +1,188 @@
+// Package ring is a bounded, lock-free, single-producer single-consumer
+// queue: the hand-off between a stream's reader goroutine and its
+// dispatcher, and between senders and the writer goroutine. Order is
+// preserved, nothing allocates after New, and a side that finds the
+// ring empty (or full) parks on a channel instead of spinning, woken by
+// the other side only when it is actually parked.
+package ring
+
+import (
+	"context"
+	"sync/atomic"
+)
+
+// cacheLine separates the producer's and the consumer's indexes so that
+// they do not share a cache line.
+const cacheLine = 64
+
+// Ring is an SPSC queue of T with a power-of-two capacity. Exactly one
+// goroutine may call the producer methods (TryPush, Push) and one the
+// consumer methods (TryPop, Pop, PopBatch) at a time.
+type Ring[T any] struct {
+	_    [cacheLine]byte
+	head atomic.Uint64 // next slot to read; written by the consumer
+	_    [cacheLine - 8]byte
+	tail atomic.Uint64 // next slot to write; written by the producer
+	_    [cacheLine - 8]byte
+
+	slots []T
+	mask  uint64
+
+	consumerParked atomic.Bool
+	producerParked atomic.Bool
+	wakeConsumer   chan struct{}
+	wakeProducer   chan struct{}
+	closed         atomic.Bool
+}
+
+// New returns a Ring holding up to size items, rounded up to a power of
+// two (at least 2).
+func New[T any](size int) *Ring[T] {
+	n := 2
+	for n < size {
+		n <<= 1
+	}
+	return &Ring[T]{
+		slots:        make([]T, n),
+		mask:         uint64(n - 1),
+		wakeConsumer: make(chan struct{}, 1),
+		wakeProducer: make(chan struct{}, 1),
+	}
+}
+
+// Cap returns the ring's capacity.
+func (r *Ring[T]) Cap() int { return len(r.slots) }
+
+// Len returns how many items are queued (a snapshot).
+func (r *Ring[T]) Len() int { return int(r.tail.Load() - r.head.Load()) }
+
+// TryPush adds v unless the ring is full.
+func (r *Ring[T]) TryPush(v T) bool {
+	t := r.tail.Load()
+	if t-r.head.Load() == uint64(len(r.slots)) {
+		return false
+	}
+	r.slots[t&r.mask] = v
+	r.tail.Store(t + 1)
+	if r.consumerParked.Load() && r.consumerParked.CompareAndSwap(true, false) {
+		select {
+		case r.wakeConsumer <- struct{}{}:
+		default:
+		}
+	}
+	return true
+}
+
+// Push adds v, waiting while the ring is full. It fails only when ctx
+// ends or the ring is closed.
+func (r *Ring[T]) Push(ctx context.Context, v T) error {
+	for {
+		if r.closed.Load() {
+			return ErrClosed
+		}
+		if r.TryPush(v) {
+			return nil
+		}
+		r.producerParked.Store(true)
+		if r.Len() < len(r.slots) || r.closed.Load() { // the consumer made room meanwhile
+			r.producerParked.Store(false)
+			continue
+		}
+		select {
+		case <-r.wakeProducer:
+		case <-ctx.Done():
+			r.producerParked.Store(false)
+			return ctx.Err()
+		}
+	}
+}
+
+// TryPop removes the oldest item, if any.
+func (r *Ring[T]) TryPop() (T, bool) {
+	var zero T
+	h := r.head.Load()
+	if h == r.tail.Load() {
+		return zero, false
+	}
+	i := h & r.mask
+	v := r.slots[i]
+	r.slots[i] = zero // let the garbage collector have what the item refers to
+	r.head.Store(h + 1)
+	if r.producerParked.Load() && r.producerParked.CompareAndSwap(true, false) {
+		select {
+		case r.wakeProducer <- struct{}{}:
+		default:
+		}
+	}
+	return v, true
+}
+
+// Pop removes the oldest item, waiting while the ring is empty. It
+// fails when ctx ends, or when the ring is closed and drained.
+func (r *Ring[T]) Pop(ctx context.Context) (T, error) {
+	for {
+		if v, ok := r.TryPop(); ok {
+			return v, nil
+		}
+		if r.closed.Load() {
+			if v, ok := r.TryPop(); ok { // pushed just before Close
+				return v, nil
+			}
+			var zero T
+			return zero, ErrClosed
+		}
+		r.consumerParked.Store(true)
+		if r.Len() > 0 || r.closed.Load() { // the producer pushed meanwhile
+			r.consumerParked.Store(false)
+			continue
+		}
+		select {
+		case <-r.wakeConsumer:
+		case <-ctx.Done():
+			r.consumerParked.Store(false)
+			var zero T
+			return zero, ctx.Err()
+		}
+	}
+}
+
+// PopBatch waits like Pop for at least one item, then appends to
+// dst[:0] every item queued, up to cap(dst) (at least one), and returns
+// it: a writer drains what has accumulated in one go.
+func (r *Ring[T]) PopBatch(ctx context.Context, dst []T) ([]T, error) {
+	dst = dst[:0]
+	v, err := r.Pop(ctx)
+	if err != nil {
+		return dst, err
+	}
+	dst = append(dst, v)
+	for len(dst) < cap(dst) {
+		v, ok := r.TryPop()
+		if !ok {
+			break
+		}
+		dst = append(dst, v)
+	}
+	return dst, nil
+}
+
+// Close wakes both sides: Push fails from now on, Pop fails once the
+// ring is drained. Either side may call it, once or more.
+func (r *Ring[T]) Close() {
+	r.closed.Store(true)
+	select {
+	case r.wakeConsumer <- struct{}{}:
+	default:
+	}
+	select {
+	case r.wakeProducer <- struct{}{}:
+	default:
+	}
+}
+
+// ErrClosed is returned by Push and Pop on a closed ring.
+var ErrClosed = errClosed{}
+
+type errClosed struct{}
+
+func (errClosed) Error() string { return "ring: closed" }
