@@ -30,14 +30,21 @@ type tagInfo struct {
 // starts with an ASCII NCName character: ASCII names, '=' without
 // spaces around it, any values. Attribute records, relative to m, are
 // appended to attrs.
-func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec) (tagInfo, []attrRec, bool) {
-	var info tagInfo
+//
+// info is written through a pointer: returned by value, the struct was
+// assembled field by field and copied out with wide loads, a
+// store-forwarding stall on every tag.
+func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec, info *tagInfo) ([]attrRec, bool) {
+	*info = tagInfo{}
 	b = b[:lim] // so that p < len(b) proves every index below
+	// The tables through pointers, so that their addresses stay in
+	// registers instead of being rebuilt on every iteration.
+	nc, cls := &ncNameByte, &byteClass
 	p := t + 1
 	maxName, maxAttrs := s.lim.MaxNameBytes, s.lim.MaxAttrs
 	q, colon, ok := fastName(b, p)
 	if !ok || q-p > maxName {
-		return info, attrs, false
+		return attrs, false
 	}
 	info.qEnd, info.colon = q, colon
 	p = q
@@ -49,57 +56,57 @@ func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec) (tagInfo, []
 		if c == '>' {
 			info.end = p + 1
 			info.resolved = !complex
-			return info, attrs, true
+			return attrs, true
 		}
 		if c == '/' {
 			if p+1 < len(b) && b[p+1] == '>' {
 				info.end = p + 2
 				info.resolved = !complex
-				return info, attrs, true
+				return attrs, true
 			}
-			return info, attrs, false
+			return attrs, false
 		}
 		if byteClass[c]&clsSpace == 0 {
-			return info, attrs, false
+			return attrs, false
 		}
 		p++
-		for p < len(b) && byteClass[b[p]]&clsSpace != 0 {
+		for p < len(b) && cls[b[p]]&clsSpace != 0 {
 			p++
 		}
 		if p >= len(b) {
-			return info, attrs, false
+			return attrs, false
 		}
 		c = b[p]
 		if c == '>' || c == '/' {
 			continue
 		}
 		if byteClass[c]&clsNCNameStart == 0 || len(attrs)-n0 >= maxAttrs {
-			return info, attrs, false
+			return attrs, false
 		}
 
 		// The attribute's name, inline: most are a few ASCII letters.
 		aStart := p
 		acolon := -1
 		q := p + 1
-		for q < len(b) && ncNameByte[b[q]] {
+		for q < len(b) && nc[b[q]] {
 			q++
 		}
 		if q < len(b) && b[q] == ':' {
 			acolon = q
 			if q+1 >= len(b) || byteClass[b[q+1]]&clsNCNameStart == 0 {
-				return info, attrs, false
+				return attrs, false
 			}
 			q += 2
-			for q < len(b) && ncNameByte[b[q]] {
+			for q < len(b) && nc[b[q]] {
 				q++
 			}
 		}
 		if q+2 >= len(b) || b[q] != '=' || q-aStart > maxName {
-			return info, attrs, false
+			return attrs, false
 		}
 		quote := b[q+1]
 		if quote != '"' && quote != '\'' {
-			return info, attrs, false
+			return attrs, false
 		}
 		p = q + 2
 		vStart := p
@@ -108,7 +115,7 @@ func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec) (tagInfo, []
 		for {
 			p = attrRun(b, p)
 			if p >= len(b) {
-				return info, attrs, false
+				return attrs, false
 			}
 			switch c := b[p]; {
 			case c == quote:
@@ -118,21 +125,21 @@ func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec) (tagInfo, []
 			case c == '&':
 				r, err := s.scanRef(b, p, p+1, lim)
 				if err != nil {
-					return info, attrs, false
+					return attrs, false
 				}
 				p = r
 				flags |= attrEscaped
 			case c >= 0x80:
 				_, n := decodeChar(b, p, lim)
 				if n <= 0 {
-					return info, attrs, false
+					return attrs, false
 				}
 				p += n
 			case c == '\t' || c == '\n' || c == '\r':
 				flags |= attrEscaped
 				p++
 			default:
-				return info, attrs, false
+				return attrs, false
 			}
 		}
 		// Fill the record in place: building it on the stack and copying
@@ -176,12 +183,13 @@ func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec) (tagInfo, []
 		seen |= bit
 		p++ // closing quote
 	}
-	return info, attrs, false
+	return attrs, false
 }
 
 // scanStartFast scans the start tag at s.tokStart as one token.
 func (s *Scanner) scanStartFast(b []byte, lim int) (Kind, bool, error) {
-	info, attrs, ok := s.tagFast(b, s.tokStart, lim, s.mark, s.attrs[:0])
+	var info tagInfo
+	attrs, ok := s.tagFast(b, s.tokStart, lim, s.mark, s.attrs[:0], &info)
 	s.attrs = attrs
 	if !ok {
 		return None, false, nil
@@ -332,6 +340,7 @@ func (s *Scanner) textFast(b []byte, p, lim int) (int, uint8, bool) {
 // resumable path finds the state it would have built itself. It
 // reports whether the element's end tag has been consumed.
 func (s *Scanner) buildFast(e *Element, root int) bool {
+	var info tagInfo
 	b := s.buf
 	lim := s.horizon()
 	m := s.mark
@@ -393,7 +402,7 @@ func (s *Scanner) buildFast(e *Element, root int) bool {
 		}
 		attr0 := len(e.attrs)
 		nb := len(s.bindings)
-		info, attrs, ok := s.tagFast(b, p, lim, m, e.attrs)
+		attrs, ok := s.tagFast(b, p, lim, m, e.attrs, &info)
 		e.attrs = attrs
 		if !ok {
 			e.attrs = e.attrs[:attr0]
