@@ -99,6 +99,30 @@ func BenchmarkReadElement(b *testing.B) {
 	}
 }
 
+// BenchmarkNextElement indexes every stanza through NextElement, the
+// path stream.Reader takes.
+func BenchmarkNextElement(b *testing.B) {
+	for _, c := range corpora() {
+		b.Run(c.name, func(b *testing.B) {
+			s := NewScanner(nil, Options{Stream: true})
+			var e Element
+			b.SetBytes(int64(len(c.data)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				s.ResetBytes(c.data)
+				for {
+					if _, err := s.NextElement(&e); err != nil {
+						if err != io.EOF {
+							b.Fatal(err)
+						}
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkIndexByteLimit(b *testing.B) {
 	for _, c := range corpora() {
 		b.Run(c.name, func(b *testing.B) {

@@ -9,8 +9,8 @@ import "errors"
 // until asked for.
 //
 // An Element filled by ReadElement borrows the scanner's buffer: it is
-// valid until the next call to Next, ReadElement or Reset on that
-// scanner. Clone returns an independent copy to keep. Reusing one
+// valid until the next call to Next, NextElement, ReadElement or Reset
+// on that scanner. Clone returns an independent copy to keep. Reusing one
 // Element for every ReadElement call makes the steady state free of
 // allocations.
 type Element struct {
@@ -21,6 +21,7 @@ type Element struct {
 	names    []byte // namespace names, indexed by the spans in nodes and attrs
 	cur      int32  // while building: the innermost open element
 	fastOpen int32  // while building: open elements not on the scanner's stack
+	arena0   int32  // while building with NextElement: len(nsArena) before the unit, else -1
 	owner    *Scanner
 	gen      uint64
 }
@@ -60,6 +61,12 @@ func (s *Scanner) ReadElement(e *Element) error {
 	e.reset()
 	root := s.depth
 	e.open(s)
+	return s.readRest(e, root)
+}
+
+// readRest reads the element being built up to the end tag that brings
+// the depth below root, then finishes e.
+func (s *Scanner) readRest(e *Element, root int) error {
 	for {
 		s.release()
 		if !s.pendingEnd && s.phase == phBoundary && s.buildFast(e, root) {
@@ -82,13 +89,67 @@ func (s *Scanner) ReadElement(e *Element) error {
 			break
 		}
 	}
+	s.finishElement(e)
+	return nil
+}
+
+func (s *Scanner) finishElement(e *Element) {
 	s.retain = false
 	e.raw = s.buf[s.mark : s.mark+int(e.nodes[0].end)]
 	e.off = s.base + int64(s.mark)
 	e.names = s.nsArena
 	e.owner = s
 	e.gen = s.debug.generation()
-	return nil
+}
+
+// NextElement is Next for readers of whole units (stanzas): when the
+// next token is the start tag of a unit, it reads the entire unit into e
+// and returns WholeElement; any other token is returned as Next would
+// return it, and e is untouched. After a unit, the token accessors have
+// nothing to report: everything is in e.
+//
+// A unit already in the buffer is indexed in one pass, without tokens
+// in between: this is the fastest way through a stream.
+func (s *Scanner) NextElement(e *Element) (Kind, error) {
+	if s.err != nil {
+		return None, s.err
+	}
+	s.release()
+	if !s.pendingEnd && s.phase == phBoundary {
+		if started, done := s.elementFast(e); started {
+			s.kind = None
+			if done {
+				s.unitOff = -1
+				s.arenaCut = e.arena0
+				s.finishElement(e)
+				return WholeElement, nil
+			}
+			// The unit is open at depth 2 (elementFast reads units of
+			// streams only); its inner elements may be open below it.
+			s.materialize(e)
+			if err := s.readRest(e, 2); err != nil {
+				return None, err
+			}
+			s.kind = None
+			return WholeElement, nil
+		}
+	}
+	k, err := s.next()
+	if err != nil || k != StartElement {
+		return k, err
+	}
+	unit := 1
+	if s.stream {
+		unit = 2
+	}
+	if s.depth != unit {
+		return k, nil
+	}
+	if err := s.ReadElement(e); err != nil {
+		return None, err
+	}
+	s.kind = None
+	return WholeElement, nil
 }
 
 func (e *Element) reset() {
@@ -99,6 +160,7 @@ func (e *Element) reset() {
 	e.owner = nil
 	e.cur = -1
 	e.fastOpen = 0
+	e.arena0 = -1
 }
 
 // add appends a node as the last child of parent and returns it for

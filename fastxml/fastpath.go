@@ -388,6 +388,11 @@ func (s *Scanner) buildFast(e *Element, root int) bool {
 			e.fastOpen--
 			s.depth--
 			p = end + 1
+			if s.depth < root { // the unit's root, opened by elementFast
+				s.pos = p
+				s.phase = phBoundary
+				return true
+			}
 			continue
 		}
 		if byteClass[c]&clsNCNameStart == 0 {
@@ -458,18 +463,89 @@ func (s *Scanner) materialize(e *Element) {
 	m := s.mark
 	for k := len(open) - 1; k >= 0; k-- {
 		n := &e.nodes[open[k]]
-		s.stack = append(s.stack, openElem{
+		el := openElem{
 			qOff:      int32(len(s.qnames)),
 			qLen:      n.qEnd - n.qStart,
 			colon:     -1,
 			space:     n.space,
 			nBindings: n.nsMark,
 			arenaLen:  int32(len(s.nsArena)),
-		})
+		}
+		if open[k] == 0 && e.arena0 >= 0 {
+			el.unit = true // elementFast opened the unit itself
+			el.arenaLen = e.arena0
+		}
+		s.stack = append(s.stack, el)
 		if n.colon >= 0 {
 			s.stack[len(s.stack)-1].colon = n.colon - n.qStart
 		}
 		s.qnames = append(s.qnames, s.buf[m+int(n.qStart):m+int(n.qEnd)]...)
 	}
 	e.fastOpen = 0
+}
+
+// elementFast reads a whole unit that starts at the current boundary
+// and is already buffered: its start tag parsed straight into e, the
+// rest by buildFast, without tokens in between. It reports false, having
+// committed nothing, when the next token is not a unit's start tag in
+// the common form; when the unit is only partly buffered it reports
+// true with done false, the unit open and e ready for the resumable
+// loop.
+func (s *Scanner) elementFast(e *Element) (started, done bool) {
+	if !s.stream || s.depth != 1 {
+		return false, false
+	}
+	b := s.buf
+	p := s.pos
+	for p < s.end && isSpace(b[p]) {
+		p++
+	}
+	if p+1 >= s.end || b[p] != '<' || byteClass[b[p+1]]&clsNCNameStart == 0 || s.lim.MaxDepth < 1 {
+		s.pos, s.mark = p, p
+		return false, false
+	}
+	s.pos, s.mark = p, p
+	s.tokStart = p
+	s.unitOff = s.base + int64(p)
+	lim := s.horizon()
+	e.reset()
+	var info tagInfo
+	attrs, ok := s.tagFast(b, p, lim, p, e.attrs[:0], &info)
+	e.attrs = attrs
+	if !ok {
+		s.unitOff = -1
+		return false, false
+	}
+	nb := len(s.bindings)
+	space, err := s.resolveTag(e.attrs, info.decls, info.resolved, p+1, info.colon)
+	if err != nil {
+		s.bindings = s.bindings[:nb]
+		s.unitOff = -1
+		return false, false
+	}
+	e.arena0 = s.declArenaStart
+	i, n := e.add(StartElement, -1)
+	n.start = 0
+	n.tagEnd = int32(info.end - p)
+	n.qStart = 1
+	n.qEnd = int32(info.qEnd - p)
+	n.colon = -1
+	if info.colon >= 0 {
+		n.colon = int32(info.colon - p)
+	}
+	n.space = space
+	n.nattr = int32(len(e.attrs))
+	n.nsMark = int32(nb)
+	s.retain = true
+	s.pos = info.end
+	s.phase = phBoundary
+	if b[info.end-2] == '/' {
+		n.closeStart, n.end = n.tagEnd, n.tagEnd
+		s.bindings = s.bindings[:nb]
+		return true, true
+	}
+	e.cur = i
+	e.fastOpen = 1
+	s.depth++
+	return true, s.buildFast(e, s.depth)
 }

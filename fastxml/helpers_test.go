@@ -137,6 +137,45 @@ func dumpElements(s *Scanner, stream bool) string {
 	}
 }
 
+// dumpNextElements is dumpElements driven by NextElement.
+func dumpNextElements(s *Scanner, stream bool) string {
+	var sb strings.Builder
+	var e Element
+	for {
+		k, err := s.NextElement(&e)
+		if err != nil {
+			if err == io.EOF {
+				sb.WriteString("EOF")
+			} else {
+				sb.WriteString(errString(err))
+			}
+			return sb.String()
+		}
+		switch k {
+		case WholeElement:
+			dumpNode(&sb, e.Root())
+			continue
+		case StartElement:
+			n := s.Name()
+			fmt.Fprintf(&sb, "<{%s}%s|%s", n.Space, n.Local, n.Prefix)
+			for i := 0; i < s.NumAttrs(); i++ {
+				a := s.Attr(i)
+				fmt.Fprintf(&sb, " {%s}%s=%q", a.Name().Space, a.Name().Local, a.AppendValue(nil))
+			}
+			if s.SelfClosing() {
+				sb.WriteString("/")
+			}
+			sb.WriteString(">")
+		case EndElement:
+			n := s.Name()
+			fmt.Fprintf(&sb, "</{%s}%s>", n.Space, n.Local)
+		case Text:
+			fmt.Fprintf(&sb, "%q", s.AppendText(nil))
+		}
+		sb.WriteString("\n")
+	}
+}
+
 func dumpNode(sb *strings.Builder, n Node) {
 	if n.IsText() {
 		fmt.Fprintf(sb, "%q\n", n.AppendText(nil))

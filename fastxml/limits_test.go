@@ -46,6 +46,20 @@ func scanElementsWith(r io.Reader, opts Options) (*Scanner, error) {
 	}
 }
 
+// scanNextElementsWith is scanWith driven by NextElement.
+func scanNextElementsWith(r io.Reader, opts Options) (*Scanner, error) {
+	s := NewScanner(r, opts)
+	var e Element
+	for {
+		if _, err := s.NextElement(&e); err != nil {
+			if err == io.EOF {
+				return s, nil
+			}
+			return s, err
+		}
+	}
+}
+
 func wantPolicy(t *testing.T, name string, err error, off int64, limit string) {
 	t.Helper()
 	var e *Error
@@ -86,7 +100,10 @@ func TestLimitsAreExactAndChunkingInvariant(t *testing.T) {
 	} {
 		check := func(how string, r io.Reader) {
 			scan := scanWith
-			if strings.HasSuffix(how, "elements") {
+			switch {
+			case strings.HasSuffix(how, "nextelement"):
+				scan = scanNextElementsWith
+			case strings.HasSuffix(how, "elements"):
 				scan = scanElementsWith
 			}
 			_, err := scan(r, Options{Stream: strings.HasPrefix(c.in, hdr), Limits: c.lim})
@@ -102,7 +119,7 @@ func TestLimitsAreExactAndChunkingInvariant(t *testing.T) {
 			}
 		}
 		in := []byte(c.in)
-		for _, mode := range []string{"tokens", "elements"} {
+		for _, mode := range []string{"tokens", "elements", "nextelement"} {
 			check("whole, "+mode, bytes.NewReader(in))
 			check("one byte per read, "+mode, &chunkReader{data: in, sizes: []int{1}})
 			for cut := 1; cut < len(in); cut++ {
@@ -140,6 +157,8 @@ func TestHostileInputsAreBounded(t *testing.T) {
 		if !c.oneBye {
 			_, err := scanElementsWith(bytes.NewReader(c.in), opts)
 			wantPolicy(t, c.name+" (elements)", err, c.off, c.limit)
+			_, err = scanNextElementsWith(bytes.NewReader(c.in), opts)
+			wantPolicy(t, c.name+" (nextelement)", err, c.off, c.limit)
 		}
 		if n := len(s.buf); n > 4*limit {
 			t.Errorf("%s: buffer grew to %d bytes", c.name, n)

@@ -278,6 +278,10 @@ func TestChunkingInvariance(t *testing.T) {
 		if lastLine(wantEl) != lastLine(want) {
 			t.Errorf("%s: ReadElement ends with %s, tokens with %s", in.name, lastLine(wantEl), lastLine(want))
 		}
+		s.ResetBytes(in.in)
+		if got := dumpNextElements(s, in.stream); got != wantEl {
+			t.Errorf("%s: NextElement renders differently:\n%s\nReadElement:\n%s", in.name, got, wantEl)
+		}
 		check := func(how string, r io.Reader, elements bool) bool {
 			s.Reset(r)
 			var got, w string
@@ -300,6 +304,17 @@ func TestChunkingInvariance(t *testing.T) {
 					break
 				}
 			}
+		}
+		for cut := 0; cut < len(in.in); cut++ {
+			s.Reset(splitReader(in.in, cut))
+			if got := dumpNextElements(s, in.stream); got != wantEl {
+				t.Errorf("%s: NextElement split at %d:\n%s\nwant:\n%s", in.name, cut, got, wantEl)
+				break
+			}
+		}
+		s.Reset(&chunkReader{data: in.in, sizes: []int{1}})
+		if got := dumpNextElements(s, in.stream); got != wantEl {
+			t.Errorf("%s: NextElement one byte per read:\n%s\nwant:\n%s", in.name, got, wantEl)
 		}
 	}
 }

@@ -82,6 +82,7 @@ type Scanner struct {
 	attrs          []attrRec
 	decls          int   // namespace declarations among attrs
 	resolved       bool  // the fast path resolved the attributes' namespaces
+	arenaCut       int32 // len(nsArena) to cut back to at the next call, or -1
 	declArenaStart int32 // len(nsArena) before the last tag's declarations
 
 	// Open elements and namespace bindings.
@@ -194,7 +195,7 @@ func (s *Scanner) reset() {
 		lim: s.lim, stream: s.stream, buf: s.buf, owned: s.owned,
 		attrs: s.attrs[:0], stack: s.stack[:0], qnames: s.qnames[:0],
 		bindings: s.bindings[:0], nsArena: s.nsArena[:0],
-		unitOff: -1, refStart: -1, debug: s.debug,
+		unitOff: -1, refStart: -1, arenaCut: -1, debug: s.debug,
 	}
 }
 
@@ -249,6 +250,10 @@ func (s *Scanner) release() {
 	s.debug.bump()
 	if s.popOnNext {
 		s.popElement()
+	}
+	if s.arenaCut >= 0 && !s.retain {
+		s.nsArena = s.nsArena[:s.arenaCut]
+		s.arenaCut = -1
 	}
 	if !s.retain {
 		if Debug && s.owned {

@@ -9,9 +9,10 @@ const (
 	StartElement             // a start tag or an empty-element tag
 	EndElement               // an end tag, or the end of an empty-element tag
 	Text                     // character data or a CDATA section
+	WholeElement             // a whole unit, read into an Element by NextElement
 )
 
-var kindNames = [...]string{"None", "StartElement", "EndElement", "Text"}
+var kindNames = [...]string{"None", "StartElement", "EndElement", "Text", "WholeElement"}
 
 // String returns the kind's name.
 func (k Kind) String() string {

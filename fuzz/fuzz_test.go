@@ -38,17 +38,19 @@ func (r *chunks) Read(p []byte) (int, error) {
 func render(s *fastxml.Scanner, stream, elements bool) string {
 	var sb strings.Builder
 	var e fastxml.Element
-	unit := 1
-	if stream {
-		unit = 2
-	}
 	for {
-		k, err := s.Next()
-		if err == nil && elements && k == fastxml.StartElement && s.Depth() == unit {
-			if err = s.ReadElement(&e); err == nil {
+		var k fastxml.Kind
+		var err error
+		if elements {
+			// NextElement reads units whole; its rendering must match
+			// ReadElement's and the tokens'.
+			k, err = s.NextElement(&e)
+			if k == fastxml.WholeElement {
 				renderNode(&sb, e.Root())
 				continue
 			}
+		} else {
+			k, err = s.Next()
 		}
 		if err != nil {
 			var fe *fastxml.Error

@@ -184,7 +184,7 @@ func (r *Reader) Next(e *fastxml.Element) error {
 			return err
 		}
 	}
-	k, err := r.s.Next()
+	k, err := r.s.NextElement(e)
 	if err != nil {
 		if err == io.EOF {
 			return io.EOF
@@ -192,10 +192,7 @@ func (r *Reader) Next(e *fastxml.Element) error {
 		return r.fail(err)
 	}
 	switch k {
-	case fastxml.StartElement:
-		if err := r.s.ReadElement(e); err != nil {
-			return r.fail(err)
-		}
+	case fastxml.WholeElement:
 		return nil
 	case fastxml.EndElement:
 		r.closed = true
