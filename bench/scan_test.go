@@ -183,7 +183,7 @@ var sink int
 
 // fxScanner is reused across iterations, as a connection's scanner is
 // across stanzas: steady state allocates nothing.
-var fxScanner = fastxml.NewScanner(nil, fastxml.Options{Stream: true})
+var fxScanner = fastxml.NewScanner(nil, fastxml.Options{Stream: true, BufferSize: 64 << 10})
 
 func newFastxml(r io.Reader) *fastxml.Scanner {
 	fxScanner.Reset(r)

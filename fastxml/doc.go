@@ -21,12 +21,15 @@
 //
 // # Where tokens become stanzas
 //
-// After Next returns a StartElement, ReadElement reads the rest of that
-// element into an Element: a compact index (elements, attributes, text
-// runs, resolved namespaces) over the element's raw bytes, which stay
-// contiguous in the buffer. Gateways can forward Element.Raw untouched;
-// Node.AppendStandalone re-serializes an element that must stand alone.
-// A stanza already in the buffer is indexed by one tight loop.
+// NextElement reads a whole unit (a stanza, in a stream) into an
+// Element: a compact index (elements, attributes, text runs, resolved
+// namespaces) over the unit's raw bytes, which stay contiguous in the
+// buffer. A stanza already in the buffer is indexed by one tight loop,
+// its start tag parsed straight into the index; ReadElement does the
+// same for any element after Next returned its StartElement. Gateways
+// forward Element.Raw untouched, or with AppendWithAttrs to rewrite to
+// and from; Node.AppendStandalone re-serializes an element that must
+// stand alone.
 //
 // # Errors and limits
 //
