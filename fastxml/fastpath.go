@@ -42,8 +42,20 @@ func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec, info *tagInf
 	nc, cls := &ncNameByte, &byteClass
 	p := t + 1
 	maxName, maxAttrs := s.lim.MaxNameBytes, s.lim.MaxAttrs
-	q, colon, ok := fastName(b, p)
-	if !ok || q-p > maxName {
+	// The element's name: a plain ASCII name inline, anything else
+	// through fastName.
+	q := p
+	for q < len(b) && nc[b[q]] {
+		q++
+	}
+	colon := -1
+	if q >= len(b) || b[q] == ':' || b[q] >= 0x80 {
+		var ok bool
+		if q, colon, ok = fastName(b, p); !ok {
+			return attrs, false
+		}
+	}
+	if q-p > maxName {
 		return attrs, false
 	}
 	info.qEnd, info.colon = q, colon
@@ -296,8 +308,20 @@ func (s *Scanner) scanEndFast(b []byte, lim int) bool {
 func (s *Scanner) textFast(b []byte, p, lim int) (int, uint8, bool) {
 	var flags uint8
 	b = b[:lim]
+	wm, cls := &masks, &byteClass
 	for {
-		p = textRun(b, p)
+		// textRun, inlined.
+		for p+8 <= len(b) {
+			if stop := wm.textStops(binary.LittleEndian.Uint64(b[p : p+8])); stop != 0 {
+				p += bits.TrailingZeros64(stop) >> 3
+				goto stopped
+			}
+			p += 8
+		}
+		for p < len(b) && cls[b[p]]&clsTextStop == 0 {
+			p++
+		}
+	stopped:
 		if p >= len(b) {
 			return p, flags, false
 		}

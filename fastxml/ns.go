@@ -21,6 +21,9 @@ func (s *Scanner) arenaBytes(sp span) []byte { return s.nsArena[sp.off : sp.off+
 // lookup returns the namespace bound to prefix (nil prefix: the default
 // namespace, whose absence is the empty span).
 func (s *Scanner) lookup(prefix []byte) (span, bool) {
+	if len(prefix) == 0 {
+		return s.defaultNS(), true
+	}
 	n := int32(len(prefix))
 	for i := len(s.bindings) - 1; i >= 0; i-- {
 		bd := &s.bindings[i]
@@ -35,6 +38,18 @@ func (s *Scanner) lookup(prefix []byte) (span, bool) {
 		return xmlSpan, true
 	}
 	return span{}, false
+}
+
+// defaultNS returns the default namespace in scope (the empty span for
+// none): the lookup of every unprefixed element name, kept small enough
+// to inline.
+func (s *Scanner) defaultNS() span {
+	for i := len(s.bindings) - 1; i >= 0; i-- {
+		if s.bindings[i].prefix.n == 0 {
+			return s.bindings[i].uri
+		}
+	}
+	return span{}
 }
 
 // finishStart completes a start tag whose '>' is at s.tokEnd-1: the
@@ -115,16 +130,18 @@ func (s *Scanner) resolveTag(attrs []attrRec, decls int, resolved bool, nameStar
 	}
 
 	// The element's name.
-	var prefix []byte
-	if colon >= 0 {
-		prefix = b[nameStart:colon]
+	var space span
+	if colon < 0 {
+		space = s.defaultNS()
+	} else {
+		prefix := b[nameStart:colon]
 		if string(prefix) == "xmlns" {
 			return span{}, s.notWF(nameStart, "element name with the reserved prefix xmlns")
 		}
-	}
-	space, ok := s.lookup(prefix)
-	if !ok {
-		return span{}, s.notWF(nameStart, "element prefix is not declared")
+		var ok bool
+		if space, ok = s.lookup(prefix); !ok {
+			return span{}, s.notWF(nameStart, "element prefix is not declared")
+		}
 	}
 	if resolved {
 		return space, nil
