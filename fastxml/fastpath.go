@@ -142,7 +142,7 @@ func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec, info *tagInf
 				p = r
 				flags |= attrEscaped
 			case c >= 0x80:
-				_, n := decodeChar(b, p, lim)
+				n := utf8Len(b, p)
 				if n <= 0 {
 					return attrs, false
 				}
@@ -341,7 +341,7 @@ func (s *Scanner) textFast(b []byte, p, lim int) (int, uint8, bool) {
 			}
 			p++
 		case c >= 0x80:
-			_, n := decodeChar(b, p, lim)
+			n := utf8Len(b, p)
 			if n <= 0 {
 				return p, flags, false
 			}
@@ -417,6 +417,18 @@ func (s *Scanner) buildFast(e *Element, root int) bool {
 				s.phase = phBoundary
 				return true
 			}
+			continue
+		}
+		if c == '!' {
+			// A CDATA section (pubsub payloads carry them); anything
+			// else after "<!" is for the resumable path to refuse.
+			q, flags, ok := cdataFast(b, p, lim)
+			if !ok {
+				break
+			}
+			_, n := e.add(Text, e.cur)
+			n.start, n.end, n.flags = int32(p+len("<![CDATA[")-m), int32(q-m), flags
+			p = q + len("]]>")
 			continue
 		}
 		if byteClass[c]&clsNCNameStart == 0 {
@@ -572,4 +584,56 @@ func (s *Scanner) elementFast(e *Element) (started, done bool) {
 	e.fastOpen = 1
 	s.depth++
 	return true, s.buildFast(e, s.depth)
+}
+
+// cdataFast scans the CDATA section whose "<![CDATA[" starts at p and
+// returns the index of its "]]>" and its text flags.
+func cdataFast(b []byte, p, lim int) (int, uint8, bool) {
+	const open = "<![CDATA["
+	if p+len(open) > lim || string(b[p:p+len(open)]) != open {
+		return 0, 0, false
+	}
+	b = b[:lim]
+	flags := textCDATA
+	for p += len(open); p < len(b); p++ {
+		switch c := b[p]; {
+		case c == ']':
+			if p+2 >= len(b) {
+				return 0, 0, false
+			}
+			if b[p+1] == ']' && b[p+2] == '>' {
+				return p, flags, true
+			}
+		case c >= 0x80:
+			_, n := decodeChar(b, p, len(b))
+			if n <= 0 {
+				return 0, 0, false
+			}
+			p += n - 1
+		case c < 0x20:
+			switch c {
+			case '\r':
+				flags |= textCR
+			case '\n', '\t':
+			default:
+				return 0, 0, false
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// utf8Len returns the length of the valid UTF-8 Char that starts at
+// b[p] (>= 0x80), or 0 if it is invalid or runs past len(b): the common
+// two- and three-byte sequences inline, the rest through decodeChar.
+func utf8Len(b []byte, p int) int {
+	c := b[p]
+	if c >= 0xC2 && c < 0xE0 && p+1 < len(b) && b[p+1]&0xC0 == 0x80 {
+		return 2
+	}
+	if c > 0xE0 && c < 0xED && p+2 < len(b) && b[p+1]&0xC0 == 0x80 && b[p+2]&0xC0 == 0x80 {
+		return 3
+	}
+	_, n := decodeChar(b, p, len(b))
+	return max(n, 0)
 }
