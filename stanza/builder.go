@@ -21,7 +21,6 @@ type Builder struct {
 	depth   int
 	inTag   bool // "<name attr='...'" written, '>' not yet
 	err     error
-	scratch [4]byte
 }
 
 // ErrTooDeep is reported by Err when elements were nested deeper than
