@@ -16,11 +16,11 @@ const maxDepth = 32
 // A start tag stays open for attributes until content or End follows;
 // End writes "/>" for an element without content.
 type Builder struct {
-	b       []byte
-	names   [maxDepth]string
-	depth   int
-	inTag   bool // "<name attr='...'" written, '>' not yet
-	err     error
+	b     []byte
+	names [maxDepth]string
+	depth int
+	inTag bool // "<name attr='...'" written, '>' not yet
+	err   error
 }
 
 // ErrTooDeep is reported by Err when elements were nested deeper than
