@@ -260,6 +260,20 @@ func (e *Element) Root() Node {
 	return Node{e, 0}
 }
 
+// CopyTo makes dst an independent copy of e, reusing dst's memory: once
+// dst has grown to the size of the stanzas it carries, copying
+// allocates nothing. This is how a stanza leaves the reader goroutine.
+func (e *Element) CopyTo(dst *Element) {
+	e.check()
+	dst.raw = append(dst.raw[:0], e.raw...)
+	dst.off = e.off
+	dst.nodes = append(dst.nodes[:0], e.nodes...)
+	dst.attrs = append(dst.attrs[:0], e.attrs...)
+	dst.names = append(dst.names[:0], e.names...)
+	dst.owner = nil
+	dst.cur, dst.fastOpen, dst.arena0 = -1, 0, -1
+}
+
 // Clone returns a deep copy of e that does not depend on the scanner.
 func (e *Element) Clone() *Element {
 	e.check()

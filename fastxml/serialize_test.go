@@ -48,3 +48,16 @@ func TestAppendWithAttrs(t *testing.T) {
 		t.Errorf("%v allocations per rewrite", n)
 	}
 }
+
+func TestCopyToReusesMemory(t *testing.T) {
+	e := readOne(t, `<message to='a' from='b'><body xmlns='urn:x'>hi &amp; bye</body></message>`)
+	var dst Element
+	e.CopyTo(&dst)
+	if string(dst.Raw()) != string(e.Raw()) || string(dst.Root().ChildLocal("body").AppendText(nil)) != "" ||
+		string(dst.Root().Child("urn:x", "body").AppendText(nil)) != "hi & bye" {
+		t.Fatalf("copy differs: %q", dst.Raw())
+	}
+	if n := testing.AllocsPerRun(100, func() { e.CopyTo(&dst) }); n != 0 {
+		t.Errorf("%v allocations per copy into a grown Element", n)
+	}
+}

@@ -1,0 +1,560 @@
+package stream
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/xmppcore/xmppcore/fastxml"
+	"github.com/xmppcore/xmppcore/internal/ring"
+	"github.com/xmppcore/xmppcore/stanzapool"
+)
+
+// Config configures a Stream. The zero value opens a jabber:client
+// stream with default limits and queues.
+type Config struct {
+	// Namespace is the content namespace of our stream header (the
+	// seed's default_ns). Default NSClient.
+	Namespace string
+	// NamespaceMap declares more prefixes on our header: prefix → name
+	// (the seed's namespace_map).
+	NamespaceMap map[string]string
+	// To, From, ID, Lang are the attributes of our stream header; empty
+	// ones are left out. Version defaults to "1.0".
+	To, From, ID, Version, Lang string
+	// Header and Footer, when set, replace the stream header and footer
+	// we send (the seed's stream_header and stream_footer).
+	Header, Footer []byte
+
+	// Reader bounds what the peer may send; see ReaderConfig.
+	Reader ReaderConfig
+
+	// QueueLen bounds the outgoing queue, in stanzas. Send waits (or
+	// TrySend fails with ErrQueueFull) when it is full. Default 1024.
+	QueueLen int
+	// DispatchLen bounds the stanzas read but not yet dispatched; when
+	// it is full the reader stops reading, and TCP pushes back on the
+	// peer. Default 1024.
+	DispatchLen int
+
+	// OnHeader is called with the peer's stream header, before any
+	// stanza is dispatched (the seed's start_stream_handler). An error
+	// ends the stream; a *Error is sent to the peer as a stream error.
+	OnHeader func(s *Stream, h *Header) error
+
+	// OnPanic is called with the value of a handler's or filter's
+	// panic (the seed's exception hook). The stream goes on. Default: the
+	// "exception" event carries the panic value.
+	OnPanic func(s *Stream, v any)
+
+	// ComponentSecret, when set, makes the stream an XEP-0114 component
+	// session: after the headers we send the handshake and wait for the
+	// server's <handshake/> before dispatching anything else.
+	ComponentSecret string
+
+	// Pool supplies outgoing buffers. Default: a package-wide pool with
+	// the default cap.
+	Pool *stanzapool.Pool
+
+	// CloseWait bounds how long Close waits for the peer's footer before
+	// closing the connection. Default 5 s.
+	CloseWait time.Duration
+}
+
+var defaultPool stanzapool.Pool
+
+// Errors of the send path.
+var (
+	ErrQueueFull = errors.New("stream: outgoing queue full")
+	ErrClosed    = errors.New("stream: closed")
+)
+
+// Stream is an XMPP stream over a connection: slixmpp's XMLStream in Go.
+// Run reads; Send and friends write; handlers, filters and events
+// connect the two. See the package documentation for the map from the
+// seed's names to these.
+type Stream struct {
+	conn net.Conn
+	cfg  Config
+	pool *stanzapool.Pool
+	r    *Reader
+
+	in  *ring.Ring[*Stanza]
+	out chan *stanzapool.Buffer
+
+	handlers   atomic.Pointer[[]*Handler] // copy-on-write; the dispatcher reads without locks
+	inFilters  atomic.Pointer[[]filterEntry[InFilter]]
+	outFilters atomic.Pointer[[]filterEntry[OutFilter]]
+	mu         sync.Mutex // serialises changes to handlers and filters
+	filterSeq  int
+
+	events Events
+
+	idPrefix [8]byte
+	idSeq    atomic.Uint64
+
+	peer     atomic.Pointer[Header]
+	closing  chan struct{} // closed when the stream starts to end
+	done     chan struct{} // closed when Run has returned
+	endOnce  sync.Once
+	tail     []byte // what the writer sends last (stream error, footer)
+	tailMu   sync.Mutex
+	sentTail atomic.Bool
+	err      error
+	stats    Stats
+}
+
+// Stats counts a stream's traffic.
+type Stats struct {
+	StanzasIn, StanzasOut atomic.Uint64
+	Writes                atomic.Uint64 // write calls on the connection
+}
+
+// New returns a Stream over conn. Nothing happens until Run.
+func New(conn net.Conn, cfg Config) *Stream {
+	if cfg.Namespace == "" {
+		cfg.Namespace = NSClient
+	}
+	if cfg.Version == "" {
+		cfg.Version = "1.0"
+	}
+	if cfg.QueueLen <= 0 {
+		cfg.QueueLen = 1024
+	}
+	if cfg.DispatchLen <= 0 {
+		cfg.DispatchLen = 1024
+	}
+	if cfg.CloseWait <= 0 {
+		cfg.CloseWait = 5 * time.Second
+	}
+	s := &Stream{
+		conn:    conn,
+		cfg:     cfg,
+		pool:    cfg.Pool,
+		in:      ring.New[*Stanza](cfg.DispatchLen),
+		out:     make(chan *stanzapool.Buffer, cfg.QueueLen),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	if s.pool == nil {
+		s.pool = &defaultPool
+	}
+	var seed [4]byte
+	rand.Read(seed[:])
+	hex.Encode(s.idPrefix[:], seed[:])
+	return s
+}
+
+// Conn returns the connection.
+func (s *Stream) Conn() net.Conn { return s.conn }
+
+// Peer returns the peer's stream header once Run has read it, nil
+// before.
+func (s *Stream) Peer() *Header { return s.peer.Load() }
+
+// Stats returns the stream's counters.
+func (s *Stream) Stats() *Stats { return &s.stats }
+
+// Events returns the stream's event hub.
+func (s *Stream) Events() *Events { return &s.events }
+
+// Done is closed when Run has returned (the seed's disconnected future).
+func (s *Stream) Done() <-chan struct{} { return s.done }
+
+// Err returns why the stream ended, after Done is closed: nil when the
+// peer closed it cleanly.
+func (s *Stream) Err() error {
+	<-s.done
+	return s.err
+}
+
+// AppendID appends a new id, unique on this stream, to dst (the seed's
+// new_id, without allocating).
+func (s *Stream) AppendID(dst []byte) []byte {
+	dst = append(dst, s.idPrefix[:]...)
+	dst = append(dst, '-')
+	return strconv.AppendUint(dst, s.idSeq.Add(1), 16)
+}
+
+// NewID returns a new id, unique on this stream.
+func (s *Stream) NewID() string { return string(s.AppendID(nil)) }
+
+// NewBuffer returns an empty pooled buffer for a stanza to Send.
+func (s *Stream) NewBuffer() *stanzapool.Buffer { return s.pool.Get() }
+
+// header builds our stream header.
+func (s *Stream) header() []byte {
+	if s.cfg.Header != nil {
+		return s.cfg.Header
+	}
+	h := []byte("<?xml version='1.0'?><stream:stream xmlns='")
+	h = appendAttrValue(h, s.cfg.Namespace)
+	h = append(h, "' xmlns:stream='"+NSStreams+"'"...)
+	for p, ns := range s.cfg.NamespaceMap {
+		h = append(h, " xmlns:"+p+"='"...)
+		h = appendAttrValue(h, ns)
+		h = append(h, '\'')
+	}
+	for _, a := range [...]struct{ name, value string }{
+		{"to", s.cfg.To}, {"from", s.cfg.From}, {"id", s.cfg.ID}, {"version", s.cfg.Version}, {"xml:lang", s.cfg.Lang},
+	} {
+		if a.value != "" {
+			h = append(h, " "+a.name+"='"...)
+			h = appendAttrValue(h, a.value)
+			h = append(h, '\'')
+		}
+	}
+	return append(h, '>')
+}
+
+func (s *Stream) footer() []byte {
+	if s.cfg.Footer != nil {
+		return s.cfg.Footer
+	}
+	return []byte("</stream:stream>")
+}
+
+// Run runs the stream until it ends: it sends our header, reads the
+// peer's, runs the XEP-0114 handshake if configured, then reads and
+// dispatches stanzas while a writer goroutine sends what is queued.
+//
+// It returns nil when the peer closed the stream with
+// </stream:stream> (we answer with ours). When the peer sends bad
+// input, the matching stream error goes out before the connection is
+// closed, and Run returns it as an *Error. A stream error from the peer
+// comes back as a *RemoteError. When ctx ends, the stream is closed
+// with our footer.
+func (s *Stream) Run(ctx context.Context) error {
+	defer close(s.done)
+	s.r = NewReader(s.conn, s.cfg.Reader)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.writeLoop() }()
+	go func() { defer wg.Done(); s.dispatchLoop() }()
+	stop := context.AfterFunc(ctx, func() { s.Close() })
+	defer stop()
+
+	err := s.readLoop(ctx)
+	s.end(err)
+	s.in.Close()
+	wg.Wait()
+	s.conn.Close()
+	s.events.Emit(EventDisconnected, s.err)
+	return s.err
+}
+
+// readLoop is the reader goroutine's work: headers, handshake, stanzas.
+func (s *Stream) readLoop(ctx context.Context) error {
+	if err := s.SendRaw(ctx, s.header()); err != nil {
+		return err
+	}
+	h, err := s.r.ReadHeader()
+	if err != nil {
+		return err
+	}
+	peer := *h
+	s.peer.Store(&peer)
+	if s.cfg.OnHeader != nil {
+		if err := s.cfg.OnHeader(s, &peer); err != nil {
+			return err
+		}
+	}
+	s.events.Emit(EventStreamStart, &peer)
+	var e fastxml.Element
+	if s.cfg.ComponentSecret != "" {
+		if err := s.componentHandshake(ctx, &e); err != nil {
+			return err
+		}
+	}
+	s.events.Emit(EventSessionStart, nil)
+	for {
+		err := s.r.Next(&e)
+		if err != nil {
+			if err == io.EOF {
+				if s.r.Closed() {
+					return nil
+				}
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		if e.Root().Is(NSStreams, "error") {
+			re := remoteError(&e)
+			s.events.Emit(EventStreamError, re)
+			return re
+		}
+		s.stats.StanzasIn.Add(1)
+		if err := s.in.Push(ctx, newStanza(&e)); err != nil {
+			return err
+		}
+	}
+}
+
+// end records why the stream ends and queues what we still owe the
+// peer: the stream error, if the peer's input caused one, and our
+// footer.
+func (s *Stream) end(err error) {
+	s.endOnce.Do(func() {
+		if errors.Is(err, io.ErrUnexpectedEOF) && s.isClosing() {
+			err = nil // we closed first and the peer hung up without a footer
+		}
+		s.err = err
+		var tail []byte
+		var se *Error
+		if errors.As(err, &se) {
+			tail = appendStreamError(tail, se.Condition, se.Text)
+		}
+		var re *RemoteError
+		if !errors.As(err, &re) && !errors.Is(err, net.ErrClosed) {
+			tail = append(tail, s.footer()...)
+		}
+		s.tailMu.Lock()
+		s.tail = tail
+		s.tailMu.Unlock()
+		close(s.closing)
+	})
+}
+
+func (s *Stream) isClosing() bool {
+	select {
+	case <-s.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Close ends the stream from our side: everything queued is sent, then
+// our footer; Run returns once the peer has closed too, or the
+// connection is gone. (Waiting with a deadline and aborting is the
+// connection layer's disconnect.)
+func (s *Stream) Close() {
+	s.endOnce.Do(func() {
+		s.tailMu.Lock()
+		s.tail = s.footer()
+		s.tailMu.Unlock()
+		close(s.closing)
+		t := time.AfterFunc(s.cfg.CloseWait, func() { s.conn.Close() })
+		go func() { <-s.done; t.Stop() }()
+	})
+}
+
+// Abort closes the connection at once, without a footer.
+func (s *Stream) Abort() {
+	s.end(net.ErrClosed)
+	s.conn.Close()
+	s.events.Emit(EventKilled, nil)
+}
+
+// writeLoop is the writer goroutine: it drains the queue into one write
+// per batch, so under load many stanzas share a syscall and a lone
+// stanza leaves at once; when the stream ends it sends the tail.
+func (s *Stream) writeLoop() {
+	var wbuf []byte
+	batch := make([]*stanzapool.Buffer, 0, 256)
+	for {
+		var b *stanzapool.Buffer
+		select {
+		case b = <-s.out:
+		case <-s.closing:
+			// Flush what was queued before the end, then the tail.
+			wbuf = wbuf[:0]
+			for drained := false; !drained; {
+				select {
+				case b := <-s.out:
+					wbuf = append(wbuf, b.B...)
+					b.Release()
+				default:
+					drained = true
+				}
+			}
+			s.tailMu.Lock()
+			wbuf = append(wbuf, s.tail...)
+			s.tailMu.Unlock()
+			if len(wbuf) > 0 {
+				s.stats.Writes.Add(1)
+				s.conn.Write(wbuf)
+			}
+			s.sentTail.Store(true)
+			if s.err != nil {
+				// Our side ended the stream because of an error: nothing
+				// more is coming that we want to read.
+				s.conn.Close()
+			}
+			return
+		}
+		batch = append(batch[:0], b)
+		for len(batch) < cap(batch) {
+			select {
+			case b := <-s.out:
+				batch = append(batch, b)
+				continue
+			default:
+			}
+			break
+		}
+		wbuf = wbuf[:0]
+		for _, b := range batch {
+			wbuf = append(wbuf, b.B...)
+			b.Release()
+		}
+		s.stats.Writes.Add(1)
+		if _, err := s.conn.Write(wbuf); err != nil {
+			s.end(err)
+			s.conn.Close()
+			return
+		}
+	}
+}
+
+// dispatchLoop is the dispatcher goroutine: in filters, then handlers.
+func (s *Stream) dispatchLoop() {
+	for {
+		st, err := s.in.Pop(context.Background())
+		if err != nil {
+			return
+		}
+		s.dispatch(st)
+		st.Release()
+	}
+}
+
+// Send queues a stanza built in b, which it takes over: the caller must
+// not touch b afterwards. Out filters run first (use SendNoFilters to
+// skip them). When the queue is full, Send waits until there is room or
+// ctx ends.
+func (s *Stream) Send(ctx context.Context, b *stanzapool.Buffer) error {
+	if b = s.filterOut(b); b == nil {
+		return nil
+	}
+	return s.enqueue(ctx, b)
+}
+
+// SendNoFilters is Send without the out filters (the seed's
+// use_filters=False), for resending.
+func (s *Stream) SendNoFilters(ctx context.Context, b *stanzapool.Buffer) error {
+	return s.enqueue(ctx, b)
+}
+
+// TrySend is Send that fails with ErrQueueFull instead of waiting.
+func (s *Stream) TrySend(b *stanzapool.Buffer) error {
+	if b = s.filterOut(b); b == nil {
+		return nil
+	}
+	select {
+	case <-s.closing:
+		b.Release()
+		return ErrClosed
+	default:
+	}
+	select {
+	case s.out <- b:
+		s.stats.StanzasOut.Add(1)
+		return nil
+	default:
+		b.Release()
+		return ErrQueueFull
+	}
+}
+
+// SendRaw queues a copy of data as it is (the seed's send_raw), without
+// filters: a header, a whitespace keepalive, or a serialized stanza.
+func (s *Stream) SendRaw(ctx context.Context, data []byte) error {
+	return s.enqueue(ctx, s.pool.Clone(data))
+}
+
+func (s *Stream) enqueue(ctx context.Context, b *stanzapool.Buffer) error {
+	select {
+	case <-s.closing:
+		b.Release()
+		return ErrClosed
+	default:
+	}
+	select {
+	case s.out <- b:
+		s.stats.StanzasOut.Add(1)
+		return nil
+	case <-s.closing:
+		b.Release()
+		return ErrClosed
+	case <-ctx.Done():
+		b.Release()
+		return ctx.Err()
+	}
+}
+
+// RemoteError is a stream error the peer sent.
+type RemoteError struct {
+	Condition Condition
+	Text      string
+}
+
+func (e *RemoteError) Error() string {
+	if e.Text == "" {
+		return "stream: peer sent stream error " + string(e.Condition)
+	}
+	return fmt.Sprintf("stream: peer sent stream error %s: %s", e.Condition, e.Text)
+}
+
+// Unwrap returns the condition, for errors.Is.
+func (e *RemoteError) Unwrap() error { return e.Condition }
+
+const nsStreamErrors = "urn:ietf:params:xml:ns:xmpp-streams"
+
+func remoteError(e *fastxml.Element) *RemoteError {
+	re := &RemoteError{Condition: ErrUndefinedCondition}
+	for c := e.Root().FirstElement(); c.Valid(); c = c.NextElement() {
+		nm := c.Name()
+		if string(nm.Space) != nsStreamErrors {
+			continue
+		}
+		if string(nm.Local) == "text" {
+			re.Text = string(c.AppendText(nil))
+		} else {
+			re.Condition = Condition(nm.Local)
+		}
+	}
+	return re
+}
+
+// appendStreamError appends <stream:error> for a condition, with text.
+func appendStreamError(dst []byte, c Condition, text string) []byte {
+	dst = append(dst, "<stream:error><"...)
+	dst = append(dst, c...)
+	dst = append(dst, " xmlns='"+nsStreamErrors+"'/>"...)
+	if text != "" {
+		dst = append(dst, "<text xmlns='"+nsStreamErrors+"'>"...)
+		dst = appendAttrValue(dst, text)
+		dst = append(dst, "</text>"...)
+	}
+	return append(dst, "</stream:error>"...)
+}
+
+// appendAttrValue escapes s for a value in single quotes or for text.
+func appendAttrValue(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '<':
+			dst = append(dst, "&lt;"...)
+		case '>':
+			dst = append(dst, "&gt;"...)
+		case '&':
+			dst = append(dst, "&amp;"...)
+		case '\'':
+			dst = append(dst, "&apos;"...)
+		case '"':
+			dst = append(dst, "&quot;"...)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
