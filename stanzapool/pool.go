@@ -78,10 +78,28 @@ func (b *Buffer) Len() int { return len(b.B) }
 
 // Retain adds a reference for a new holder and returns b.
 func (b *Buffer) Retain() *Buffer {
-	if n := b.refs.Add(1); n <= 1 {
-		panic("stanzapool: Retain of a released Buffer")
+	for {
+		n := b.refs.Load()
+		if n <= 0 {
+			panic("stanzapool: Retain of a released Buffer")
+		}
+		if b.refs.CompareAndSwap(n, n+1) {
+			return b
+		}
 	}
-	return b
+}
+
+// Reuse empties b for its holder to fill again, if the holder's is the
+// only reference, and reports true; otherwise it releases the
+// holder's reference like Release and reports false. A queue that owns
+// its buffers recycles them this way without a trip through the pool.
+func (b *Buffer) Reuse() bool {
+	if !debug && b.refs.Load() == 1 && cap(b.B) <= b.pool.maxBytes() {
+		b.B = b.B[:0]
+		return true
+	}
+	b.Release()
+	return false
 }
 
 // Release drops the caller's reference. The last one returns the

@@ -104,3 +104,21 @@ func TestConcurrentHolders(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestReuse(t *testing.T) {
+	var p Pool
+	b := p.Clone([]byte("<message/>"))
+	b.Retain()
+	if b.Reuse() {
+		t.Fatal("Reuse of a shared buffer emptied it")
+	}
+	if string(b.Bytes()) != "<message/>" {
+		t.Fatal("the other holder lost its bytes")
+	}
+	if !debug {
+		if !b.Reuse() || b.Len() != 0 {
+			t.Fatal("Reuse of a sole-owned buffer did not empty it")
+		}
+	}
+	b.Release()
+}

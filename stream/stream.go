@@ -87,8 +87,9 @@ type Stream struct {
 	pool *stanzapool.Pool
 	r    *Reader
 
-	in  *ring.Ring[*Stanza]
-	out chan *stanzapool.Buffer
+	in   *ring.Ring[*Stanza]
+	out  chan *stanzapool.Buffer
+	free chan *stanzapool.Buffer // written buffers, back for NewBuffer
 
 	handlers   atomic.Pointer[[]*Handler] // copy-on-write; the dispatcher reads without locks
 	inFilters  atomic.Pointer[[]filterEntry[InFilter]]
@@ -141,6 +142,7 @@ func New(conn net.Conn, cfg Config) *Stream {
 		pool:    cfg.Pool,
 		in:      ring.New[*Stanza](cfg.DispatchLen),
 		out:     make(chan *stanzapool.Buffer, cfg.QueueLen),
+		free:    make(chan *stanzapool.Buffer, cfg.QueueLen),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -187,8 +189,28 @@ func (s *Stream) AppendID(dst []byte) []byte {
 // NewID returns a new id, unique on this stream.
 func (s *Stream) NewID() string { return string(s.AppendID(nil)) }
 
-// NewBuffer returns an empty pooled buffer for a stanza to Send.
-func (s *Stream) NewBuffer() *stanzapool.Buffer { return s.pool.Get() }
+// NewBuffer returns an empty pooled buffer for a stanza to Send. The
+// writer hands written buffers back for it to reuse, so in steady state
+// the send path allocates nothing.
+func (s *Stream) NewBuffer() *stanzapool.Buffer {
+	select {
+	case b := <-s.free:
+		return b
+	default:
+		return s.pool.Get()
+	}
+}
+
+// recycle gives a written buffer back to NewBuffer, or to the pool.
+func (s *Stream) recycle(b *stanzapool.Buffer) {
+	if b.Reuse() {
+		select {
+		case s.free <- b:
+		default:
+			b.Release()
+		}
+	}
+}
 
 // header builds our stream header.
 func (s *Stream) header() []byte {
@@ -404,7 +426,7 @@ func (s *Stream) writeLoop() {
 		wbuf = wbuf[:0]
 		for _, b := range batch {
 			wbuf = append(wbuf, b.B...)
-			b.Release()
+			s.recycle(b)
 		}
 		s.stats.Writes.Add(1)
 		if _, err := s.conn.Write(wbuf); err != nil {
@@ -468,7 +490,9 @@ func (s *Stream) TrySend(b *stanzapool.Buffer) error {
 // SendRaw queues a copy of data as it is (the seed's send_raw), without
 // filters: a header, a whitespace keepalive, or a serialized stanza.
 func (s *Stream) SendRaw(ctx context.Context, data []byte) error {
-	return s.enqueue(ctx, s.pool.Clone(data))
+	b := s.NewBuffer()
+	b.B = append(b.B, data...)
+	return s.enqueue(ctx, b)
 }
 
 func (s *Stream) enqueue(ctx context.Context, b *stanzapool.Buffer) error {

@@ -1,0 +1,214 @@
+package stream
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xmppcore/xmppcore/fastxml"
+	"github.com/xmppcore/xmppcore/stanza"
+	"github.com/xmppcore/xmppcore/stanzapool"
+)
+
+// stanzaOf reads one first-level element of a jabber:client stream.
+func stanzaOf(t testing.TB, xml string) *Stanza {
+	t.Helper()
+	r := NewReader(strings.NewReader(peerHeader+xml), ReaderConfig{})
+	var e fastxml.Element
+	if err := r.Next(&e); err != nil {
+		t.Fatal(err)
+	}
+	return newStanza(&e)
+}
+
+func TestMatchers(t *testing.T) {
+	msg := stanzaOf(t, `<message id='m1' type='chat' from='juliet@example.com/b'><body>hi</body><x xmlns='jabber:x:oob'><url>u</url></x></message>`)
+	reply := stanzaOf(t, `<iq id='q1' type='result' from='juliet@example.com/b'/>`)
+	forged := stanzaOf(t, `<iq id='q1' type='result' from='mallory@example.org'/>`)
+	for _, c := range []struct {
+		name string
+		m    Matcher
+		st   *Stanza
+		want bool
+	}{
+		{"id", MatchID("m1"), msg, true},
+		{"other id", MatchID("m2"), msg, false},
+		{"path", MustPath("message/body"), msg, true},
+		{"path with namespace", MustPath("message/{jabber:x:oob}x/url"), msg, true},
+		{"path, wrong namespace", MustPath("message/{urn:other}x"), msg, false},
+		{"path, missing child", MustPath("message/subject"), msg, false},
+		{"path, root with namespace", MustPath("{jabber:client}message"), msg, true},
+		{"mask", MustMask(`<message type='chat'><body/></message>`), msg, true},
+		{"mask with text and namespace", MustMask(`<message><x xmlns='jabber:x:oob'><url>u</url></x></message>`), msg, true},
+		{"mask, wrong attribute", MustMask(`<message type='normal'/>`), msg, false},
+		{"mask, wrong text", MustMask(`<message><body>bye</body></message>`), msg, false},
+		{"reply from the peer asked", MatchReply{ID: "q1", From: "juliet@example.com/b"}, reply, true},
+		{"forged reply: same id, other peer", MatchReply{ID: "q1", From: "juliet@example.com/b"}, forged, false},
+		{"reply: not an iq", MatchReply{ID: "m1", From: "juliet@example.com/b"}, msg, false},
+	} {
+		if got := c.m.Match(c.st); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+		if n := testing.AllocsPerRun(100, func() { c.m.Match(c.st) }); n != 0 {
+			t.Errorf("%s: %v allocations per match", c.name, n)
+		}
+	}
+	for _, bad := range []string{"", "a//b", "{urn:x", "{urn:x}"} {
+		if _, err := Path(bad); err == nil {
+			t.Errorf("Path(%q) accepted", bad)
+		}
+	}
+	if _, err := Mask(`<message>`); err == nil {
+		t.Error("Mask accepted malformed XML")
+	}
+}
+
+// Receive → match → handler allocates nothing once the pools are warm.
+func TestDispatchAllocatesNothing(t *testing.T) {
+	if raceEnabled || stanzapool.Debug {
+		t.Skip("checked in the plain build, without -race")
+	}
+	s := New(nil, Config{})
+	hits := 0
+	s.RegisterHandler(&Handler{Name: "body", Match: MustPath("message/body"), Func: func(*Stream, *Stanza) { hits++ }})
+	s.AddInFilter(func(_ *Stream, st *Stanza) *Stanza { return st }, -1)
+	data := []byte(peerHeader + strings.Repeat(`<message from='a@b/c' id='x'><body>hi</body></message>`, 300))
+	r := NewReader(nil, ReaderConfig{})
+	r.ResetBytes(data)
+	var e fastxml.Element
+	step := func() {
+		if err := r.Next(&e); err != nil {
+			r.ResetBytes(data)
+			r.Next(&e)
+		}
+		st := newStanza(&e) // what the reader goroutine does
+		s.dispatch(st)      // what the dispatcher does
+		st.Release()
+	}
+	for i := 0; i < 50; i++ {
+		step()
+	}
+	if n := testing.AllocsPerRun(200, step); n != 0 {
+		t.Errorf("%v allocations per received stanza", n)
+	}
+	if hits < 250 {
+		t.Errorf("handler ran %d times", hits)
+	}
+}
+
+// Build → send allocates nothing: a pooled buffer, the Builder, the
+// queue and the writer.
+func TestSendAllocatesNothing(t *testing.T) {
+	if raceEnabled || stanzapool.Debug {
+		t.Skip("checked in the plain build, without -race")
+	}
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	go func() { // the peer reads everything
+		buf := make([]byte, 64<<10)
+		for {
+			if _, err := b.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	s := New(a, Config{})
+	go s.Run(context.Background())
+	var bld stanza.Builder
+	id := make([]byte, 0, 32)
+	ctx := context.Background()
+	send := func() {
+		buf := s.NewBuffer()
+		bld.Reset(buf.B)
+		id = s.AppendID(id[:0])
+		bld.Message("romeo@example.net/orchard", "", "chat", "")
+		bld.AttrBytes("id", id)
+		bld.Element("body", "hello").End()
+		buf.B = bld.Bytes()
+		if err := s.Send(ctx, buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 2000; i++ {
+		send()
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n := testing.AllocsPerRun(2000, send); n != 0 {
+		t.Errorf("%v allocations per stanza built and sent", n)
+	}
+	s.Abort()
+}
+
+// Under load the writer coalesces: over loopback TCP, 20,000 stanzas
+// sent as fast as possible take at most one write per 20 of them, and
+// a lone stanza still leaves at once.
+func TestWriterCoalesces(t *testing.T) {
+	if raceEnabled || stanzapool.Debug {
+		t.Skip("checked in the plain build, without -race")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	received := make(chan int, 1)
+	lone := make(chan struct{}, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 256<<10)
+		var all []byte
+		for {
+			n, err := c.Read(buf)
+			all = append(all, buf[:n]...)
+			if bytes.HasSuffix(all, []byte("<lone/>")) {
+				lone <- struct{}{}
+			}
+			if err != nil {
+				received <- bytes.Count(all, []byte("<presence/>"))
+				return
+			}
+		}
+	}()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(conn, Config{QueueLen: 4096})
+	go s.Run(context.Background())
+	const n = 20000
+	ctx := context.Background()
+	before := s.Stats().Writes.Load()
+	for i := 0; i < n; i++ {
+		b := s.NewBuffer()
+		b.B = append(b.B, "<presence/>"...)
+		if err := s.Send(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A lone stanza after the burst is written without waiting for more.
+	time.Sleep(50 * time.Millisecond)
+	s.SendRaw(ctx, []byte("<lone/>"))
+	select {
+	case <-lone:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a lone stanza was not flushed")
+	}
+	writes := s.Stats().Writes.Load() - before
+	s.Abort()
+	<-s.Done()
+	if got := <-received; got != n {
+		t.Errorf("peer received %d stanzas, want %d", got, n)
+	}
+	if writes > n/20+2 {
+		t.Errorf("%d writes for %d stanzas, want at most one per 20", writes, n)
+	}
+	t.Logf("%d stanzas in %d writes", n, writes)
+}
