@@ -4,6 +4,7 @@
 //	xmppbench                       parse both generated corpora and print the table
 //	xmppbench parse [--json] [FILE] scanner throughput over a stream held in memory
 //	xmppbench scan [FILE|-]         check a raw XMPP stream, one line per stanza
+//	xmppbench bot --addr --component --secret   an XEP-0114 echo component
 //
 // Run "xmppbench help" for the flags of each command.
 package main
@@ -31,6 +32,7 @@ Commands:
   (none)   parse the generated chat and mixed corpora and print a table
   parse    scanner throughput over a stream held in memory
   scan     check a raw XMPP stream and print each stanza on one line
+  bot      an XEP-0114 component that echoes every message with a body
 
 Run "xmppbench COMMAND -h" for a command's flags.
 `
@@ -45,6 +47,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runParse(args[1:], stdout, stderr)
 	case "scan":
 		return runScan(args[1:], stdin, stdout, stderr)
+	case "bot":
+		return runBot(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

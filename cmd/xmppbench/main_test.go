@@ -203,6 +203,8 @@ func TestUsage(t *testing.T) {
 		{"scan", "a", "b"},
 		{"parse", "--corpus", "huge"},
 		{"parse", "--duration", "-1s"},
+		{"bot"},
+		{"bot", "--addr", "127.0.0.1:1", "--component", "x"},
 	} {
 		if code, _, errOut := runCmd(args, ""); code != 2 || !strings.Contains(errOut, "usage") {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and a usage message", args, code, errOut)

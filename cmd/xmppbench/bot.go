@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/xmppcore/xmppcore/stanza"
+	"github.com/xmppcore/xmppcore/stream"
+)
+
+const botUsage = `usage: xmppbench bot --addr HOST:PORT --component DOMAIN --secret S
+
+Connects to an XMPP server as an XEP-0114 component and answers every
+<message> that has a <body> with a message back to its sender: to and
+from swapped, the same body, the same type. Exits 0 when the server
+closes the stream, 1 on any error.
+
+Flags:
+`
+
+func runBot(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bot", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, botUsage)
+		fs.PrintDefaults()
+	}
+	addr := fs.String("addr", "", "server's component port, HOST:PORT")
+	domain := fs.String("component", "", "the component's domain, as configured on the server")
+	secret := fs.String("secret", "", "the component's shared secret")
+	timeout := fs.Duration("connect-timeout", 10*time.Second, "how long to wait for the TCP connection")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() != 0 || *addr == "" || *domain == "" || *secret == "" {
+		fs.Usage()
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	conn, err := net.DialTimeout("tcp", *addr, *timeout)
+	if err != nil {
+		fmt.Fprintln(stderr, "xmppbench bot:", err)
+		return exitFail
+	}
+	if err := echoComponent(ctx, conn, *domain, *secret, stdout); err != nil {
+		fmt.Fprintln(stderr, "xmppbench bot:", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+// echoComponent runs the echo bot on conn until the server closes the
+// stream (nil) or something fails.
+func echoComponent(ctx context.Context, conn net.Conn, domain, secret string, stdout io.Writer) error {
+	s := stream.New(conn, stream.Config{Namespace: stream.NSComponent, To: domain, ComponentSecret: secret})
+	s.Events().On(stream.EventSessionStart, func(any) { fmt.Fprintf(stdout, "connected as %s\n", domain) })
+	var b stanza.Builder
+	var body []byte
+	s.RegisterHandler(&stream.Handler{
+		Name:  "echo",
+		Match: stream.MustPath("message/body"),
+		Func: func(s *stream.Stream, st *stream.Stanza) {
+			buf := s.NewBuffer()
+			b.Reset(buf.B)
+			b.Start("message").
+				AttrBytes("to", st.Attr("from")).
+				AttrBytes("from", st.Attr("to"))
+			if typ := st.Attr("type"); len(typ) > 0 {
+				b.AttrBytes("type", typ)
+			}
+			body = st.Root().ChildLocal("body").AppendText(body[:0])
+			b.Start("body").TextBytes(body).End().End()
+			buf.B = b.Bytes()
+			if err := s.Send(ctx, buf); err != nil {
+				s.Abort()
+			}
+		},
+	})
+	return s.Run(ctx)
+}
