@@ -53,11 +53,30 @@ func runBot(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "xmppbench bot:", err)
 		return exitFail
 	}
-	if err := echoComponent(ctx, conn, *domain, *secret, stdout); err != nil {
+	err = echoComponent(ctx, conn, *domain, *secret, stdout)
+	switch {
+	case err == nil:
+		fmt.Fprintln(stdout, "the server closed the stream")
+	case serverEnded(err):
+		// Prosody drops component connections on shutdown without a
+		// footer; a server going away is the end of the bot's job too.
+		fmt.Fprintln(stdout, "the server ended the session:", err)
+	default:
 		fmt.Fprintln(stderr, "xmppbench bot:", err)
 		return exitFail
 	}
 	return exitOK
+}
+
+// serverEnded reports whether err is the server ending the session on
+// its own rather than a failure: the connection closed between stanzas,
+// or a shutdown or reset stream error.
+func serverEnded(err error) bool {
+	var re *stream.RemoteError
+	if errors.As(err, &re) {
+		return re.Condition == stream.ErrSystemShutdown || re.Condition == stream.ErrReset
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // echoComponent runs the echo bot on conn until the server closes the

@@ -84,3 +84,16 @@ func TestBotRefused(t *testing.T) {
 		t.Fatalf("bot: %v", err)
 	}
 }
+
+func TestServerEnded(t *testing.T) {
+	for err, want := range map[error]bool{
+		io.ErrUnexpectedEOF: true,
+		&stream.RemoteError{Condition: stream.ErrSystemShutdown}: true,
+		&stream.RemoteError{Condition: stream.ErrNotAuthorized}:  false,
+		&stream.Error{Condition: stream.ErrNotWellFormed}:        false,
+	} {
+		if got := serverEnded(err); got != want {
+			t.Errorf("serverEnded(%v) = %v", err, got)
+		}
+	}
+}
