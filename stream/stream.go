@@ -98,6 +98,8 @@ type Stream struct {
 	filterSeq  int
 
 	events Events
+	sched  scheduler
+	kinds  atomic.Pointer[[]Kind]
 
 	idPrefix [8]byte
 	idSeq    atomic.Uint64
@@ -266,6 +268,7 @@ func (s *Stream) Run(ctx context.Context) error {
 
 	err := s.readLoop(ctx)
 	s.end(err)
+	s.stopSchedules()
 	s.in.Close()
 	wg.Wait()
 	s.conn.Close()
