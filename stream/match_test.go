@@ -108,7 +108,9 @@ func TestSendAllocatesNothing(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	go func() { // the peer reads everything
+	startReading := make(chan struct{})
+	go func() { // the peer reads everything, once told to
+		<-startReading
 		buf := make([]byte, 64<<10)
 		for {
 			if _, err := b.Read(buf); err != nil {
@@ -133,11 +135,19 @@ func TestSendAllocatesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for i := 0; i < 2000; i++ {
-		send()
-	}
-	time.Sleep(20 * time.Millisecond)
-	if n := testing.AllocsPerRun(2000, send); n != 0 {
+	// Warm up to the largest number of buffers that can be in flight:
+	// with the peer not reading, the queue fills; then let it read.
+	warm := make(chan struct{})
+	go func() {
+		for i := 0; i < 4000; i++ {
+			send()
+		}
+		close(warm)
+	}()
+	time.Sleep(50 * time.Millisecond)
+	close(startReading)
+	<-warm
+	if n := testing.AllocsPerRun(4000, send); n != 0 {
 		t.Errorf("%v allocations per stanza built and sent", n)
 	}
 	s.Abort()

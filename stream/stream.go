@@ -71,6 +71,9 @@ type Config struct {
 
 var defaultPool stanzapool.Pool
 
+// writeBatch is the most stanzas the writer joins into one write.
+const writeBatch = 256
+
 // Errors of the send path.
 var (
 	ErrQueueFull = errors.New("stream: outgoing queue full")
@@ -139,12 +142,15 @@ func New(conn net.Conn, cfg Config) *Stream {
 		cfg.CloseWait = 5 * time.Second
 	}
 	s := &Stream{
-		conn:    conn,
-		cfg:     cfg,
-		pool:    cfg.Pool,
-		in:      ring.New[*Stanza](cfg.DispatchLen),
-		out:     make(chan *stanzapool.Buffer, cfg.QueueLen),
-		free:    make(chan *stanzapool.Buffer, cfg.QueueLen),
+		conn: conn,
+		cfg:  cfg,
+		pool: cfg.Pool,
+		in:   ring.New[*Stanza](cfg.DispatchLen),
+		out:  make(chan *stanzapool.Buffer, cfg.QueueLen),
+		// Room for every buffer that can be in flight at once (queued,
+		// in the writer's batch, held by senders), so that written
+		// buffers never overflow to the pool in steady state.
+		free:    make(chan *stanzapool.Buffer, cfg.QueueLen+writeBatch+64),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -384,7 +390,7 @@ func (s *Stream) Abort() {
 // stanza leaves at once; when the stream ends it sends the tail.
 func (s *Stream) writeLoop() {
 	var wbuf []byte
-	batch := make([]*stanzapool.Buffer, 0, 256)
+	batch := make([]*stanzapool.Buffer, 0, writeBatch)
 	for {
 		var b *stanzapool.Buffer
 		select {
