@@ -8,4 +8,6 @@ require (
 	github.com/xmppcore/xmppcore v0.0.0
 )
 
+require github.com/valyala/bytebufferpool v1.0.0 // indirect
+
 replace github.com/xmppcore/xmppcore => ../
