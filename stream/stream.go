@@ -109,6 +109,7 @@ type Stream struct {
 
 	peer     atomic.Pointer[Header]
 	closing  chan struct{} // closed when the stream starts to end
+	ended    atomic.Bool   // set just before closing is closed
 	done     chan struct{} // closed when Run has returned
 	endOnce  sync.Once
 	tail     []byte // what the writer sends last (stream error, footer)
@@ -264,7 +265,11 @@ func (s *Stream) footer() []byte {
 // with our footer.
 func (s *Stream) Run(ctx context.Context) error {
 	defer close(s.done)
-	s.r = NewReader(s.conn, s.cfg.Reader)
+	rc := s.cfg.Reader
+	if rc.BufferSize == 0 {
+		rc.BufferSize = 64 << 10 // a busy stream reads in large chunks
+	}
+	s.r = NewReader(s.conn, rc)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); s.writeLoop() }()
@@ -350,6 +355,7 @@ func (s *Stream) end(err error) {
 		s.tailMu.Lock()
 		s.tail = tail
 		s.tailMu.Unlock()
+		s.ended.Store(true)
 		close(s.closing)
 	})
 }
@@ -372,6 +378,7 @@ func (s *Stream) Close() {
 		s.tailMu.Lock()
 		s.tail = s.footer()
 		s.tailMu.Unlock()
+		s.ended.Store(true)
 		close(s.closing)
 		t := time.AfterFunc(s.cfg.CloseWait, func() { s.conn.Close() })
 		go func() { <-s.done; t.Stop() }()
@@ -480,11 +487,9 @@ func (s *Stream) TrySend(b *stanzapool.Buffer) error {
 	if b = s.filterOut(b); b == nil {
 		return nil
 	}
-	select {
-	case <-s.closing:
+	if s.ended.Load() {
 		b.Release()
 		return ErrClosed
-	default:
 	}
 	select {
 	case s.out <- b:
@@ -505,10 +510,15 @@ func (s *Stream) SendRaw(ctx context.Context, data []byte) error {
 }
 
 func (s *Stream) enqueue(ctx context.Context, b *stanzapool.Buffer) error {
-	select {
-	case <-s.closing:
+	if s.ended.Load() {
 		b.Release()
 		return ErrClosed
+	}
+	// The common case without a select over three channels.
+	select {
+	case s.out <- b:
+		s.stats.StanzasOut.Add(1)
+		return nil
 	default:
 	}
 	select {
