@@ -216,10 +216,12 @@ func rawPipe(addr string, sink bool) (func(), error) {
 // BenchmarkComponentEcho: every message answered, window 1000.
 func BenchmarkComponentEcho(b *testing.B) {
 	b.Run("xmppcore", func(b *testing.B) { runEcho(b, xmppcoreComponent, false) })
+	b.Run("gosrc", func(b *testing.B) { runEcho(b, gosrcComponent, false) })
 	b.Run("rawpipe", func(b *testing.B) { runEcho(b, rawPipe, false) })
 }
 
 // BenchmarkComponentSink: messages only received; one final reply.
 func BenchmarkComponentSink(b *testing.B) {
 	b.Run("xmppcore", func(b *testing.B) { runEcho(b, xmppcoreComponent, true) })
+	b.Run("gosrc", func(b *testing.B) { runEcho(b, gosrcComponent, true) })
 }
