@@ -11,7 +11,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 export XMLCONF_DIR = $(XMLCONF)
 
-.PHONY: test vet conformance test-race test-debug test-bench fuzz bench clean-cache
+.PHONY: test vet conformance test-race test-norace test-debug test-bench fuzz bench bench-echo clean-cache
 
 ## test: vet, every test with -race (W3C conformance and fuzz seeds
 ## included), the xmppcoredebug build that poisons stale slices, and the
@@ -55,6 +55,13 @@ bench:
 	mkdir -p $(CACHE)
 	cd bench && $(GO) test -run XXX -bench Scan -benchtime $(BENCHTIME) -count $(COUNT) . | tee $(CACHE)/bench.txt
 	$(BENCHSTAT) $(CACHE)/bench.txt
+
+## bench-echo: the XEP-0114 component echo and sink benchmark, xmppcore
+## against gosrc.io/xmpp and a raw byte pipe.
+bench-echo:
+	mkdir -p $(CACHE)
+	cd bench && $(GO) test -run XXX -bench Component -benchtime 200000x -count $(COUNT) . | tee $(CACHE)/bench-echo.txt
+	$(BENCHSTAT) $(CACHE)/bench-echo.txt
 
 clean-cache:
 	rm -rf $(CACHE)
