@@ -44,39 +44,47 @@ func splitReader(data []byte, cut int) io.Reader {
 // a canonical text form: the basis of every chunking comparison.
 func dumpTokens(s *Scanner) string {
 	var sb strings.Builder
-	var buf []byte
 	for {
 		k, err := s.Next()
 		if err != nil {
-			if err == io.EOF {
-				sb.WriteString("EOF")
-			} else {
-				sb.WriteString(errString(err))
-			}
-			return sb.String()
+			return dumpEnd(&sb, err)
 		}
-		switch k {
-		case StartElement:
-			n := s.Name()
-			fmt.Fprintf(&sb, "<{%s}%s|%s", n.Space, n.Local, n.Prefix)
-			for i := 0; i < s.NumAttrs(); i++ {
-				a := s.Attr(i)
-				buf = a.AppendValue(buf[:0])
-				fmt.Fprintf(&sb, " {%s}%s=%q", a.Name().Space, a.Name().Local, buf)
-			}
-			if s.SelfClosing() {
-				sb.WriteString("/")
-			}
-			sb.WriteString(">")
-		case EndElement:
-			n := s.Name()
-			fmt.Fprintf(&sb, "</{%s}%s>", n.Space, n.Local)
-		case Text:
-			buf = s.AppendText(buf[:0])
-			fmt.Fprintf(&sb, "%q", buf)
-		}
-		sb.WriteString("\n")
+		dumpToken(&sb, s, k)
 	}
+}
+
+// dumpToken renders the current token of s, as every dump function
+// does, followed by a newline.
+func dumpToken(sb *strings.Builder, s *Scanner, k Kind) {
+	switch k {
+	case StartElement:
+		n := s.Name()
+		fmt.Fprintf(sb, "<{%s}%s|%s", n.Space, n.Local, n.Prefix)
+		for i := 0; i < s.NumAttrs(); i++ {
+			a := s.Attr(i)
+			fmt.Fprintf(sb, " {%s}%s=%q", a.Name().Space, a.Name().Local, a.AppendValue(nil))
+		}
+		if s.SelfClosing() {
+			sb.WriteString("/")
+		}
+		sb.WriteString(">")
+	case EndElement:
+		n := s.Name()
+		fmt.Fprintf(sb, "</{%s}%s>", n.Space, n.Local)
+	case Text:
+		fmt.Fprintf(sb, "%q", s.AppendText(nil))
+	}
+	sb.WriteString("\n")
+}
+
+// dumpEnd renders the error that ended a dump.
+func dumpEnd(sb *strings.Builder, err error) string {
+	if err == io.EOF {
+		sb.WriteString("EOF")
+	} else {
+		sb.WriteString(errString(err))
+	}
+	return sb.String()
 }
 
 func errString(err error) string {
@@ -99,41 +107,16 @@ func dumpElements(s *Scanner, stream bool) string {
 	}
 	for {
 		k, err := s.Next()
-		if err != nil {
-			if err == io.EOF {
-				sb.WriteString("EOF")
-			} else {
-				sb.WriteString(errString(err))
-			}
-			return sb.String()
-		}
-		switch k {
-		case StartElement:
-			if s.Depth() == unitDepth {
-				if err := s.ReadElement(&e); err != nil {
-					sb.WriteString(errString(err))
-					return sb.String()
-				}
+		if err == nil && k == StartElement && s.Depth() == unitDepth {
+			if err = s.ReadElement(&e); err == nil {
 				dumpNode(&sb, e.Root())
 				continue
 			}
-			n := s.Name()
-			fmt.Fprintf(&sb, "<{%s}%s|%s", n.Space, n.Local, n.Prefix)
-			for i := 0; i < s.NumAttrs(); i++ {
-				a := s.Attr(i)
-				fmt.Fprintf(&sb, " {%s}%s=%q", a.Name().Space, a.Name().Local, a.AppendValue(nil))
-			}
-			if s.SelfClosing() {
-				sb.WriteString("/")
-			}
-			sb.WriteString(">")
-		case EndElement:
-			n := s.Name()
-			fmt.Fprintf(&sb, "</{%s}%s>", n.Space, n.Local)
-		case Text:
-			fmt.Fprintf(&sb, "%q", s.AppendText(nil))
 		}
-		sb.WriteString("\n")
+		if err != nil {
+			return dumpEnd(&sb, err)
+		}
+		dumpToken(&sb, s, k)
 	}
 }
 
@@ -144,35 +127,13 @@ func dumpNextElements(s *Scanner, stream bool) string {
 	for {
 		k, err := s.NextElement(&e)
 		if err != nil {
-			if err == io.EOF {
-				sb.WriteString("EOF")
-			} else {
-				sb.WriteString(errString(err))
-			}
-			return sb.String()
+			return dumpEnd(&sb, err)
 		}
-		switch k {
-		case WholeElement:
+		if k == WholeElement {
 			dumpNode(&sb, e.Root())
 			continue
-		case StartElement:
-			n := s.Name()
-			fmt.Fprintf(&sb, "<{%s}%s|%s", n.Space, n.Local, n.Prefix)
-			for i := 0; i < s.NumAttrs(); i++ {
-				a := s.Attr(i)
-				fmt.Fprintf(&sb, " {%s}%s=%q", a.Name().Space, a.Name().Local, a.AppendValue(nil))
-			}
-			if s.SelfClosing() {
-				sb.WriteString("/")
-			}
-			sb.WriteString(">")
-		case EndElement:
-			n := s.Name()
-			fmt.Fprintf(&sb, "</{%s}%s>", n.Space, n.Local)
-		case Text:
-			fmt.Fprintf(&sb, "%q", s.AppendText(nil))
 		}
-		sb.WriteString("\n")
+		dumpToken(&sb, s, k)
 	}
 }
 

@@ -73,20 +73,12 @@ func (b *Builder) Start(name string) *Builder {
 
 // Attr adds an attribute to the element just started. It is ignored
 // after content has been written to the element.
-func (b *Builder) Attr(name, value string) *Builder {
-	if !b.inTag {
-		return b
-	}
-	b.b = append(b.b, ' ')
-	b.b = append(b.b, name...)
-	b.b = append(b.b, '=', '\'')
-	b.b = appendEscaped(b.b, value, true)
-	b.b = append(b.b, '\'')
-	return b
-}
+func (b *Builder) Attr(name, value string) *Builder { return attr(b, name, value) }
 
 // AttrBytes is Attr with the value as bytes.
-func (b *Builder) AttrBytes(name string, value []byte) *Builder {
+func (b *Builder) AttrBytes(name string, value []byte) *Builder { return attr(b, name, value) }
+
+func attr[T string | []byte](b *Builder, name string, value T) *Builder {
 	if !b.inTag {
 		return b
 	}

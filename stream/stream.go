@@ -487,18 +487,11 @@ func (s *Stream) TrySend(b *stanzapool.Buffer) error {
 	if b = s.filterOut(b); b == nil {
 		return nil
 	}
-	if s.ended.Load() {
-		b.Release()
-		return ErrClosed
+	if queued, err := s.tryEnqueue(b); queued || err != nil {
+		return err
 	}
-	select {
-	case s.out <- b:
-		s.stats.StanzasOut.Add(1)
-		return nil
-	default:
-		b.Release()
-		return ErrQueueFull
-	}
+	b.Release()
+	return ErrQueueFull
 }
 
 // SendRaw queues a copy of data as it is (the seed's send_raw), without
@@ -510,16 +503,8 @@ func (s *Stream) SendRaw(ctx context.Context, data []byte) error {
 }
 
 func (s *Stream) enqueue(ctx context.Context, b *stanzapool.Buffer) error {
-	if s.ended.Load() {
-		b.Release()
-		return ErrClosed
-	}
-	// The common case without a select over three channels.
-	select {
-	case s.out <- b:
-		s.stats.StanzasOut.Add(1)
-		return nil
-	default:
+	if queued, err := s.tryEnqueue(b); queued || err != nil {
+		return err
 	}
 	select {
 	case s.out <- b:
@@ -531,6 +516,23 @@ func (s *Stream) enqueue(ctx context.Context, b *stanzapool.Buffer) error {
 	case <-ctx.Done():
 		b.Release()
 		return ctx.Err()
+	}
+}
+
+// tryEnqueue queues b if there is room, without a select over three
+// channels (the common case). It releases b and fails once the stream
+// is ending; with no room it returns false and leaves b to the caller.
+func (s *Stream) tryEnqueue(b *stanzapool.Buffer) (bool, error) {
+	if s.ended.Load() {
+		b.Release()
+		return false, ErrClosed
+	}
+	select {
+	case s.out <- b:
+		s.stats.StanzasOut.Add(1)
+		return true, nil
+	default:
+		return false, nil
 	}
 }
 
