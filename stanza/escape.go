@@ -2,14 +2,20 @@ package stanza
 
 import "unicode/utf8"
 
+// AppendAttrValue appends s escaped for an attribute value in single
+// or double quotes (it is safe in character data too), with invalid
+// UTF-8 and non-Chars replaced by U+FFFD: how every value a Builder
+// writes is escaped, for code that writes its own markup.
+func AppendAttrValue(dst []byte, s string) []byte { return appendEscaped(dst, s, true) }
+
 // appendEscaped appends s escaped for character data or, with attr, for
-// a value in single quotes. Every byte sequence that is not UTF-8 or not
+// a value in either kind of quotes. Every byte sequence that is not UTF-8 or not
 // an XML Char becomes U+FFFD, so the output is always well-formed.
 func appendEscaped[T string | []byte](dst []byte, s T, attr bool) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c < 0x80 && c != '<' && c != '&' && c != '>' && (!attr || c != '\'') {
+		if c >= 0x20 && c < 0x80 && c != '<' && c != '&' && c != '>' && (!attr || (c != '\'' && c != '"')) {
 			i++
 			continue
 		}
@@ -24,6 +30,8 @@ func appendEscaped[T string | []byte](dst []byte, s T, attr bool) []byte {
 			rep = "&amp;"
 		case c == '\'':
 			rep = "&apos;"
+		case c == '"' && attr:
+			rep = "&quot;"
 		case c == '\t':
 			if !attr {
 				i++

@@ -15,6 +15,7 @@ import (
 
 	"github.com/xmppcore/xmppcore/fastxml"
 	"github.com/xmppcore/xmppcore/internal/ring"
+	"github.com/xmppcore/xmppcore/stanza"
 	"github.com/xmppcore/xmppcore/stanzapool"
 )
 
@@ -227,11 +228,11 @@ func (s *Stream) header() []byte {
 		return s.cfg.Header
 	}
 	h := []byte("<?xml version='1.0'?><stream:stream xmlns='")
-	h = appendAttrValue(h, s.cfg.Namespace)
+	h = stanza.AppendAttrValue(h, s.cfg.Namespace)
 	h = append(h, "' xmlns:stream='"+NSStreams+"'"...)
 	for p, ns := range s.cfg.NamespaceMap {
 		h = append(h, " xmlns:"+p+"='"...)
-		h = appendAttrValue(h, ns)
+		h = stanza.AppendAttrValue(h, ns)
 		h = append(h, '\'')
 	}
 	for _, a := range [...]struct{ name, value string }{
@@ -239,7 +240,7 @@ func (s *Stream) header() []byte {
 	} {
 		if a.value != "" {
 			h = append(h, " "+a.name+"='"...)
-			h = appendAttrValue(h, a.value)
+			h = stanza.AppendAttrValue(h, a.value)
 			h = append(h, '\'')
 		}
 	}
@@ -577,29 +578,8 @@ func appendStreamError(dst []byte, c Condition, text string) []byte {
 	dst = append(dst, " xmlns='"+nsStreamErrors+"'/>"...)
 	if text != "" {
 		dst = append(dst, "<text xmlns='"+nsStreamErrors+"'>"...)
-		dst = appendAttrValue(dst, text)
+		dst = stanza.AppendAttrValue(dst, text)
 		dst = append(dst, "</text>"...)
 	}
 	return append(dst, "</stream:error>"...)
-}
-
-// appendAttrValue escapes s for a value in single quotes or for text.
-func appendAttrValue(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '<':
-			dst = append(dst, "&lt;"...)
-		case '>':
-			dst = append(dst, "&gt;"...)
-		case '&':
-			dst = append(dst, "&amp;"...)
-		case '\'':
-			dst = append(dst, "&apos;"...)
-		case '"':
-			dst = append(dst, "&quot;"...)
-		default:
-			dst = append(dst, c)
-		}
-	}
-	return dst
 }

@@ -179,7 +179,7 @@ func TestStreamErrorOnBadInput(t *testing.T) {
 func mustText(err error) string {
 	var se *Error
 	if errors.As(err, &se) {
-		return string(appendAttrValue(nil, se.Text))
+		return string(stanza.AppendAttrValue(nil, se.Text))
 	}
 	return ""
 }
