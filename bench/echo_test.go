@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/xmppcore/xmppcore/fastxml"
-	"github.com/xmppcore/xmppcore/stanza"
+	"github.com/xmppcore/xmppcore/internal/echobot"
 	"github.com/xmppcore/xmppcore/stream"
 )
 
@@ -37,6 +37,9 @@ var endMarker = []byte(`<message from='juliet@capulet.example/balcony' to='bot@e
 // XEP-0114 component and echoes messages (in sink mode, only the
 // marker), until the connection ends.
 type component func(addr string, sink bool) (stop func(), err error)
+
+// lastStats is the xmppcore component's counters, for syscall metrics.
+var lastStats *stream.Stats
 
 // serve runs the server side for n stanzas and returns how long the
 // blast took, from the first message sent to the last reply read.
@@ -132,37 +135,38 @@ func runEcho(b *testing.B, c component, sink bool) {
 	elapsed := serve(b, ln, b.N, sink)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "stanzas/s")
+	if st := lastStats; st != nil {
+		b.ReportMetric(float64(st.Reads.Load())/float64(b.N), "reads/op")
+		b.ReportMetric(float64(st.Writes.Load())/float64(b.N), "writes/op")
+		lastStats = nil
+	}
 }
 
-// xmppcoreComponent is the echo bot of `xmppbench bot`.
+// xmppcoreComponent is the echo bot of `xmppbench bot`, with handlers
+// on the dispatcher goroutine (the default).
 func xmppcoreComponent(addr string, sink bool) (func(), error) {
+	return xmppcoreBot(addr, sink, false)
+}
+
+// xmppcoreInline is the same bot with Config.Inline: handlers on the
+// reader goroutine.
+func xmppcoreInline(addr string, sink bool) (func(), error) {
+	return xmppcoreBot(addr, sink, true)
+}
+
+func xmppcoreBot(addr string, sink, inline bool) (func(), error) {
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	s := stream.New(conn, stream.Config{Namespace: stream.NSComponent, To: benchDomain, ComponentSecret: benchSecret})
-	var bld stanza.Builder
-	var body []byte
+	s := stream.New(conn, stream.Config{Namespace: stream.NSComponent, To: benchDomain, ComponentSecret: benchSecret, Inline: inline})
+	lastStats = s.Stats()
+	onlyID := ""
+	if sink {
+		onlyID = "end"
+	}
+	s.RegisterHandler(echobot.Handler(context.Background(), onlyID, nil))
 	ctx := context.Background()
-	s.RegisterHandler(&stream.Handler{
-		Name:  "echo",
-		Match: stream.MustPath("message/body"),
-		Func: func(s *stream.Stream, st *stream.Stanza) {
-			if sink && string(st.Attr("id")) != "end" {
-				return
-			}
-			buf := s.NewBuffer()
-			bld.Reset(buf.B)
-			bld.Start("message").AttrBytes("to", st.Attr("from")).AttrBytes("from", st.Attr("to"))
-			if typ := st.Attr("type"); len(typ) > 0 {
-				bld.AttrBytes("type", typ)
-			}
-			body = st.Root().ChildLocal("body").AppendText(body[:0])
-			bld.Start("body").TextBytes(body).End().End()
-			buf.B = bld.Bytes()
-			s.Send(ctx, buf)
-		},
-	})
 	done := make(chan struct{})
 	go func() { s.Run(ctx); close(done) }()
 	return func() { s.Abort(); <-done }, nil
@@ -216,6 +220,7 @@ func rawPipe(addr string, sink bool) (func(), error) {
 // BenchmarkComponentEcho: every message answered, window 1000.
 func BenchmarkComponentEcho(b *testing.B) {
 	b.Run("xmppcore", func(b *testing.B) { runEcho(b, xmppcoreComponent, false) })
+	b.Run("xmppcore-inline", func(b *testing.B) { runEcho(b, xmppcoreInline, false) })
 	b.Run("gosrc", func(b *testing.B) { runEcho(b, gosrcComponent, false) })
 	b.Run("rawpipe", func(b *testing.B) { runEcho(b, rawPipe, false) })
 }
@@ -223,5 +228,6 @@ func BenchmarkComponentEcho(b *testing.B) {
 // BenchmarkComponentSink: messages only received; one final reply.
 func BenchmarkComponentSink(b *testing.B) {
 	b.Run("xmppcore", func(b *testing.B) { runEcho(b, xmppcoreComponent, true) })
+	b.Run("xmppcore-inline", func(b *testing.B) { runEcho(b, xmppcoreInline, true) })
 	b.Run("gosrc", func(b *testing.B) { runEcho(b, gosrcComponent, true) })
 }

@@ -327,8 +327,51 @@ func (n Node) Name() Name {
 	return name
 }
 
+// Local returns an element's local name (nil for text): Name().Local
+// without building the whole Name.
+func (n Node) Local() []byte {
+	if !n.IsElement() {
+		return nil
+	}
+	return n.e.local(n.node())
+}
+
+// Space returns an element's namespace name (nil for text).
+func (n Node) Space() []byte {
+	if !n.IsElement() {
+		return nil
+	}
+	return n.e.space(n.node())
+}
+
+func (e *Element) local(d *node) []byte {
+	l := d.qStart
+	if d.colon >= 0 {
+		l = d.colon + 1
+	}
+	return e.raw[l:d.qEnd]
+}
+
+func (e *Element) space(d *node) []byte { return e.names[d.space.off : d.space.off+d.space.n] }
+
+// is reports whether the element d is named (space, local).
+func (e *Element) is(d *node, space, local string) bool {
+	l := d.qStart
+	if d.colon >= 0 {
+		l = d.colon + 1
+	}
+	return int(d.qEnd-l) == len(local) && int(d.space.n) == len(space) &&
+		string(e.raw[l:d.qEnd]) == local && string(e.space(d)) == space
+}
+
 // Is reports whether n is an element named (space, local).
-func (n Node) Is(space, local string) bool { return n.IsElement() && n.Name().Is(space, local) }
+func (n Node) Is(space, local string) bool {
+	if !n.Valid() {
+		return false
+	}
+	d := n.node()
+	return d.kind == StartElement && n.e.is(d, space, local)
+}
 
 // NumAttrs returns the number of an element's attributes, namespace
 // declarations included.
@@ -352,17 +395,24 @@ func (n Node) Attr(space, local string) (Attr, bool) {
 	if !n.IsElement() {
 		return Attr{}, false
 	}
+	if len(local) == 0 {
+		return Attr{}, false
+	}
+	// The scanner keyed each attribute by its local name's length,
+	// first and last byte: most attributes are ruled out by one compare.
+	key := uint32(len(local))<<16 | uint32(local[0])<<8 | uint32(local[len(local)-1])
 	d := n.node()
-	for i := d.attr0; i < d.attr0+d.nattr; i++ {
-		r := &n.e.attrs[i]
-		if r.flags&attrNSDecl != 0 {
+	attrs := n.e.attrs[d.attr0 : d.attr0+d.nattr]
+	for i := range attrs {
+		r := &attrs[i]
+		if r.key != key || r.flags&attrNSDecl != 0 || int(r.space.n) != len(space) {
 			continue
 		}
 		l := r.qStart
 		if r.colon >= 0 {
 			l = r.colon + 1
 		}
-		if string(n.e.raw[l:r.qEnd]) == local && string(n.e.names[r.space.off:r.space.off+r.space.n]) == space {
+		if string(n.e.raw[l:r.qEnd]) == local && (len(space) == 0 || string(n.e.names[r.space.off:r.space.off+r.space.n]) == space) {
 			return Attr{r, n.e.raw, n.e.names}, true
 		}
 	}
@@ -423,9 +473,14 @@ func (n Node) NextElement() Node {
 
 // Child returns the first child element named (space, local).
 func (n Node) Child(space, local string) Node {
-	for c := n.FirstElement(); c.Valid(); c = c.NextElement() {
-		if c.Name().Is(space, local) {
-			return c
+	if !n.Valid() {
+		return Node{}
+	}
+	e := n.e
+	for c := n.node().first; c >= 0; c = e.nodes[c].next {
+		d := &e.nodes[c]
+		if d.kind == StartElement && e.is(d, space, local) {
+			return Node{e, c}
 		}
 	}
 	return Node{}
@@ -437,12 +492,12 @@ func (n Node) ChildLocal(local string) Node {
 	if !n.IsElement() {
 		return Node{}
 	}
-	d := n.node()
-	space := n.e.names[d.space.off : d.space.off+d.space.n]
-	for c := n.FirstElement(); c.Valid(); c = c.NextElement() {
-		nm := c.Name()
-		if string(nm.Local) == local && string(nm.Space) == string(space) {
-			return c
+	e := n.e
+	space := e.space(n.node())
+	for c := n.node().first; c >= 0; c = e.nodes[c].next {
+		d := &e.nodes[c]
+		if d.kind == StartElement && e.is(d, string(space), local) {
+			return Node{e, c}
 		}
 	}
 	return Node{}

@@ -1,6 +1,11 @@
 package stanza
 
-import "errors"
+import (
+	"bytes"
+	"errors"
+
+	"github.com/xmppcore/xmppcore/fastxml"
+)
 
 // maxDepth bounds the elements a Builder can have open at once; XMPP
 // stanzas built by hand never come near it.
@@ -87,6 +92,47 @@ func attr[T string | []byte](b *Builder, name string, value T) *Builder {
 	b.b = append(b.b, '=', '\'')
 	b.b = appendEscaped(b.b, value, true)
 	b.b = append(b.b, '\'')
+	return b
+}
+
+// AttrFrom adds an attribute with the value of a received attribute,
+// copied as it was written: references are not decoded and re-encoded,
+// so forwarding a value costs one copy and cannot change it. (The
+// scanner has checked the value; it is quoted with whichever quote it
+// does not contain.)
+func (b *Builder) AttrFrom(name string, a fastxml.Attr) *Builder {
+	if !b.inTag {
+		return b
+	}
+	raw := a.Raw()
+	q := byte('\'')
+	if bytes.IndexByte(raw, q) >= 0 {
+		q = '"' // it was written in double quotes, so it holds none
+	}
+	b.b = append(b.b, ' ')
+	b.b = append(b.b, name...)
+	b.b = append(b.b, '=', q)
+	b.b = append(b.b, raw...)
+	b.b = append(b.b, q)
+	return b
+}
+
+// ContentFrom writes the content of a received element into the open
+// element: text as it was written (references kept, CDATA sections
+// escaped), child elements re-serialized to stand alone, with the
+// namespace declarations they rely on.
+func (b *Builder) ContentFrom(n fastxml.Node) *Builder {
+	b.closeTag()
+	for c := n.FirstChild(); c.Valid(); c = c.NextSibling() {
+		switch {
+		case c.IsElement():
+			b.b = c.AppendStandalone(b.b)
+		case c.IsCDATA():
+			b.b = appendEscaped(b.b, c.Raw(), false)
+		default:
+			b.b = append(b.b, c.Raw()...)
+		}
+	}
 	return b
 }
 

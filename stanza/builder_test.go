@@ -106,3 +106,56 @@ func TestBuilderAllocatesNothing(t *testing.T) {
 		t.Errorf("%v allocations per stanza built, want 0", n)
 	}
 }
+
+// AttrFrom and ContentFrom forward received values without decoding
+// them: whatever was received (quotes of either kind, references,
+// CDATA, child elements with inherited prefixes) reads back the same.
+func TestForwardFromReceived(t *testing.T) {
+	const in = `<message xmlns='jabber:client' xmlns:x='urn:x' from="o'brien@example.com/a&amp;b" to='bot@example.com' type='c&#x68;at'>` +
+		`<body>it&apos;s &lt;3 <![CDATA[<raw> & ]]> done<x:y a='1'>inner</x:y></body></message>`
+	s := fastxml.NewScanner(strings.NewReader(in), fastxml.Options{})
+	if _, err := s.Next(); err != nil {
+		t.Fatal(err)
+	}
+	var e fastxml.Element
+	if err := s.ReadElement(&e); err != nil {
+		t.Fatal(err)
+	}
+	root := e.Root()
+	from, _ := root.Attr("", "from")
+	typ, _ := root.Attr("", "type")
+	var b Builder
+	b.Start("message").AttrFrom("to", from).AttrFrom("type", typ).
+		Start("body").ContentFrom(root.ChildLocal("body")).End().End()
+	if b.Err() != nil {
+		t.Fatal(b.Err())
+	}
+	want := `<message to="o'brien@example.com/a&amp;b" type='c&#x68;at'><body>it&apos;s &lt;3 &lt;raw&gt; &amp;  done<x:y xmlns:x="urn:x" a="1">inner</x:y></body></message>`
+	if got := string(b.Bytes()); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	// And the values read back equal the received ones.
+	s2 := fastxml.NewScanner(bytes.NewReader(b.Bytes()), fastxml.Options{})
+	if _, err := s2.Next(); err != nil {
+		t.Fatal(err)
+	}
+	var out fastxml.Element
+	if err := s2.ReadElement(&out); err != nil {
+		t.Fatal(err)
+	}
+	to2, _ := out.Root().Attr("", "to")
+	typ2, _ := out.Root().Attr("", "type")
+	if got := string(to2.AppendValue(nil)); got != "o'brien@example.com/a&b" {
+		t.Errorf("to read back as %q", got)
+	}
+	if got := string(typ2.AppendValue(nil)); got != "chat" {
+		t.Errorf("type read back as %q", got)
+	}
+	body := out.Root().ChildLocal("body")
+	if got, want := string(body.AppendText(nil)), string(root.ChildLocal("body").AppendText(nil)); got != want {
+		t.Errorf("body text %q, want %q", got, want)
+	}
+	if y := body.Child("urn:x", "y"); !y.Valid() || string(y.AppendText(nil)) != "inner" {
+		t.Errorf("child element lost its namespace: %s", body.Raw())
+	}
+}

@@ -107,8 +107,10 @@ func MustPath(p string) *MatchPath {
 }
 
 func (s *pathStep) matches(n fastxml.Node) bool {
-	nm := n.Name()
-	return string(nm.Local) == s.local && (s.anySpace || string(nm.Space) == s.space)
+	if s.anySpace {
+		return string(n.Local()) == s.local
+	}
+	return n.Is(s.space, s.local)
 }
 
 // Match walks the steps from the stanza's root.

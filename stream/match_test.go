@@ -3,6 +3,7 @@ package stream
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ func stanzaOf(t testing.TB, xml string) *Stanza {
 	if err := r.Next(&e); err != nil {
 		t.Fatal(err)
 	}
-	return newStanza(&e)
+	return fill(nil, &e)
 }
 
 func TestMatchers(t *testing.T) {
@@ -66,36 +67,47 @@ func TestMatchers(t *testing.T) {
 	}
 }
 
-// Receive → match → handler allocates nothing once the pools are warm.
+// Receive → filter → match → handler allocates nothing once warm, on
+// a real Stream fed over a pipe, with handlers on the dispatcher
+// goroutine (stanzas copied into ring slots) and inline on the reader.
 func TestDispatchAllocatesNothing(t *testing.T) {
 	if raceEnabled || stanzapool.Debug {
 		t.Skip("checked in the plain build, without -race")
 	}
-	s := New(nil, Config{})
-	hits := 0
-	s.RegisterHandler(&Handler{Name: "body", Match: MustPath("message/body"), Func: func(*Stream, *Stanza) { hits++ }})
-	s.AddInFilter(func(_ *Stream, st *Stanza) *Stanza { return st }, -1)
-	data := []byte(peerHeader + strings.Repeat(`<message from='a@b/c' id='x'><body>hi</body></message>`, 300))
-	r := NewReader(nil, ReaderConfig{})
-	r.ResetBytes(data)
-	var e fastxml.Element
-	step := func() {
-		if err := r.Next(&e); err != nil {
-			r.ResetBytes(data)
-			r.Next(&e)
-		}
-		st := newStanza(&e) // what the reader goroutine does
-		s.dispatch(st)      // what the dispatcher does
-		st.Release()
-	}
-	for i := 0; i < 50; i++ {
-		step()
-	}
-	if n := testing.AllocsPerRun(200, step); n != 0 {
-		t.Errorf("%v allocations per received stanza", n)
-	}
-	if hits < 250 {
-		t.Errorf("handler ran %d times", hits)
+	for _, inline := range []bool{false, true} {
+		t.Run(fmt.Sprintf("inline=%v", inline), func(t *testing.T) {
+			const perStep = 10
+			seen := make(chan struct{}, 1)
+			hits := 0
+			s, p, _ := runStream(t, Config{Inline: inline}, func(s *Stream) {
+				s.RegisterHandler(&Handler{Name: "body", Match: MustPath("message/body"), Func: func(_ *Stream, st *Stanza) {
+					if hits++; hits%perStep == 0 {
+						seen <- struct{}{}
+					}
+				}})
+				s.AddInFilter(func(_ *Stream, st *Stanza) *Stanza { return st }, -1)
+			})
+			chunk := []byte(strings.Repeat(`<message from='a@b/c' id='x'><body>hi</body></message>`, perStep))
+			step := func() {
+				if _, err := p.conn.Write(chunk); err != nil {
+					t.Fatal(err)
+				}
+				<-seen
+			}
+			// Warm up past one round of the dispatch ring: each slot gets
+			// its Stanza the first time it is used.
+			warm := 1024/perStep + 10
+			for i := 0; i < warm; i++ {
+				step()
+			}
+			if n := testing.AllocsPerRun(200, step) / perStep; n != 0 {
+				t.Errorf("%v allocations per received stanza", n)
+			}
+			if want := (warm + 201) * perStep; hits != want { // AllocsPerRun steps once more to warm up
+				t.Errorf("handler ran %d times, want %d", hits, want)
+			}
+			s.Abort()
+		})
 	}
 }
 

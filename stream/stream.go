@@ -61,6 +61,16 @@ type Config struct {
 	// server's <handshake/> before dispatching anything else.
 	ComponentSecret string
 
+	// Inline runs filters and handlers on the reader goroutine, on a
+	// view of the read buffer: no copy and no hand-off to a dispatcher
+	// goroutine, the fastest way for handlers that never block. Reading
+	// waits while a handler runs, so a handler must not wait for
+	// anything the peer sends (an IQ reply, say): that would deadlock
+	// the stream. To keep a stanza, use what Retain returns. Default
+	// false: stanzas are copied into the dispatch ring and handled on a
+	// goroutine of their own, and a slow handler only delays dispatch.
+	Inline bool
+
 	// Pool supplies outgoing buffers. Default: a package-wide pool with
 	// the default cap.
 	Pool *stanzapool.Pool
@@ -71,9 +81,6 @@ type Config struct {
 }
 
 var defaultPool stanzapool.Pool
-
-// writeBatch is the most stanzas the writer joins into one write.
-const writeBatch = 256
 
 // Errors of the send path.
 var (
@@ -91,9 +98,8 @@ type Stream struct {
 	pool *stanzapool.Pool
 	r    *Reader
 
-	in   *ring.Ring[*Stanza]
-	out  chan *stanzapool.Buffer
-	free chan *stanzapool.Buffer // written buffers, back for NewBuffer
+	in  *ring.Ring[*Stanza]
+	out sendQueue
 
 	handlers   atomic.Pointer[[]*Handler] // copy-on-write; the dispatcher reads without locks
 	inFilters  atomic.Pointer[[]filterEntry[InFilter]]
@@ -123,7 +129,7 @@ type Stream struct {
 // Stats counts a stream's traffic.
 type Stats struct {
 	StanzasIn, StanzasOut atomic.Uint64
-	Writes                atomic.Uint64 // write calls on the connection
+	Reads, Writes         atomic.Uint64 // read and write calls on the connection
 }
 
 // New returns a Stream over conn. Nothing happens until Run.
@@ -144,18 +150,14 @@ func New(conn net.Conn, cfg Config) *Stream {
 		cfg.CloseWait = 5 * time.Second
 	}
 	s := &Stream{
-		conn: conn,
-		cfg:  cfg,
-		pool: cfg.Pool,
-		in:   ring.New[*Stanza](cfg.DispatchLen),
-		out:  make(chan *stanzapool.Buffer, cfg.QueueLen),
-		// Room for every buffer that can be in flight at once (queued,
-		// in the writer's batch, held by senders), so that written
-		// buffers never overflow to the pool in steady state.
-		free:    make(chan *stanzapool.Buffer, cfg.QueueLen+writeBatch+64),
+		conn:    conn,
+		cfg:     cfg,
+		pool:    cfg.Pool,
+		in:      ring.New[*Stanza](cfg.DispatchLen),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
+	s.out.init(cfg.QueueLen)
 	if s.pool == nil {
 		s.pool = &defaultPool
 	}
@@ -199,27 +201,15 @@ func (s *Stream) AppendID(dst []byte) []byte {
 // NewID returns a new id, unique on this stream.
 func (s *Stream) NewID() string { return string(s.AppendID(nil)) }
 
-// NewBuffer returns an empty pooled buffer for a stanza to Send. The
-// writer hands written buffers back for it to reuse, so in steady state
-// the send path allocates nothing.
+// NewBuffer returns an empty pooled buffer for a stanza to Send. Send
+// copies the stanza into the outgoing queue and hands the buffer back
+// for NewBuffer to reuse, so in steady state the send path allocates
+// nothing.
 func (s *Stream) NewBuffer() *stanzapool.Buffer {
-	select {
-	case b := <-s.free:
+	if b := s.out.get(); b != nil {
 		return b
-	default:
-		return s.pool.Get()
 	}
-}
-
-// recycle gives a written buffer back to NewBuffer, or to the pool.
-func (s *Stream) recycle(b *stanzapool.Buffer) {
-	if b.Reuse() {
-		select {
-		case s.free <- b:
-		default:
-			b.Release()
-		}
-	}
+	return s.pool.Get()
 }
 
 // header builds our stream header.
@@ -270,22 +260,57 @@ func (s *Stream) Run(ctx context.Context) error {
 	if rc.BufferSize == 0 {
 		rc.BufferSize = 64 << 10 // a busy stream reads in large chunks
 	}
-	s.r = NewReader(s.conn, rc)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); s.writeLoop() }()
-	go func() { defer wg.Done(); s.dispatchLoop() }()
+	// The dispatcher is woken when the reader is about to wait for the
+	// network, or every wakeEvery stanzas, not once per stanza.
+	s.r = NewReader(beforeRead{s}, rc)
+	writer := make(chan struct{})
+	go func() { defer close(writer); s.writeLoop() }()
+	dispatcher := make(chan struct{})
+	if s.cfg.Inline {
+		close(dispatcher)
+	} else {
+		go func() { defer close(dispatcher); s.dispatchLoop() }()
+	}
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
 
 	err := s.readLoop(ctx)
+	// Stanzas read before the end are still handled, and their replies
+	// still sent, before our footer or stream error goes out.
+	s.in.Close()
+	<-dispatcher
 	s.end(err)
 	s.stopSchedules()
-	s.in.Close()
-	wg.Wait()
+	<-writer
 	s.conn.Close()
 	s.events.Emit(EventDisconnected, s.err)
 	return s.err
+}
+
+// wakeEvery bounds how many stanzas the reader commits to the dispatch
+// ring before it wakes the dispatcher.
+const wakeEvery = 32
+
+// beforeRead runs the reader's flush points around every read from the
+// connection: the dispatcher is woken so that no committed stanza
+// waits for the network, and with Config.Inline the replies held
+// during the last chunk are handed to the writer, and the next chunk's
+// are held.
+type beforeRead struct {
+	s *Stream
+}
+
+func (b beforeRead) Read(p []byte) (int, error) {
+	s := b.s
+	s.stats.Reads.Add(1)
+	if s.cfg.Inline {
+		s.out.flush()
+		n, err := s.conn.Read(p)
+		s.out.hold()
+		return n, err
+	}
+	s.in.Wake()
+	return s.conn.Read(p)
 }
 
 // readLoop is the reader goroutine's work: headers, handshake, stanzas.
@@ -312,26 +337,63 @@ func (s *Stream) readLoop(ctx context.Context) error {
 		}
 	}
 	s.events.Emit(EventSessionStart, nil)
-	for {
-		err := s.r.Next(&e)
-		if err != nil {
+	if s.cfg.Inline {
+		return s.readInline()
+	}
+	for n := 0; ; {
+		if err := s.next(&e); err != nil {
 			if err == io.EOF {
-				if s.r.Closed() {
-					return nil
-				}
-				return io.ErrUnexpectedEOF
+				return nil
 			}
 			return err
 		}
-		if e.Root().Is(NSStreams, "error") {
-			re := remoteError(&e)
-			s.events.Emit(EventStreamError, re)
-			return re
-		}
 		s.stats.StanzasIn.Add(1)
-		if err := s.in.Push(ctx, newStanza(&e)); err != nil {
+		slot, err := s.in.Reserve(ctx)
+		if err != nil {
 			return err
 		}
+		*slot = fill(*slot, &e)
+		s.in.Commit()
+		if n++; n%wakeEvery == 0 {
+			s.in.Wake()
+		}
+	}
+}
+
+// next reads the next stanza into e. It returns io.EOF when the peer
+// has closed the stream, and the peer's stream error as a *RemoteError.
+func (s *Stream) next(e *fastxml.Element) error {
+	if err := s.r.Next(e); err != nil {
+		if err == io.EOF {
+			if s.r.Closed() {
+				return io.EOF
+			}
+			return io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	if e.Root().Is(NSStreams, "error") {
+		re := remoteError(e)
+		s.events.Emit(EventStreamError, re)
+		return re
+	}
+	return nil
+}
+
+// readInline is readLoop's stanza loop with Config.Inline: each
+// stanza is dispatched where it lies in the read buffer.
+func (s *Stream) readInline() error {
+	st := &Stanza{borrowed: true}
+	for {
+		if err := s.next(&st.Element); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+		s.stats.StanzasIn.Add(1)
+		st.refs.Store(1)
+		s.dispatch(st)
 	}
 }
 
@@ -393,34 +455,27 @@ func (s *Stream) Abort() {
 	s.events.Emit(EventKilled, nil)
 }
 
-// writeLoop is the writer goroutine: it drains the queue into one write
-// per batch, so under load many stanzas share a syscall and a lone
-// stanza leaves at once; when the stream ends it sends the tail.
+// writeLoop is the writer goroutine: it writes everything queued in
+// one call, so under load many stanzas share a syscall and a lone
+// stanza leaves at once; when the stream ends it sends what was queued
+// before the end and then the tail.
 func (s *Stream) writeLoop() {
-	var wbuf []byte
-	batch := make([]*stanzapool.Buffer, 0, writeBatch)
+	var spare []byte
 	for {
-		var b *stanzapool.Buffer
-		select {
-		case b = <-s.out:
-		case <-s.closing:
-			// Flush what was queued before the end, then the tail.
-			wbuf = wbuf[:0]
-			for drained := false; !drained; {
-				select {
-				case b := <-s.out:
-					wbuf = append(wbuf, b.B...)
-					b.Release()
-				default:
-					drained = true
-				}
-			}
+		var batch []byte
+		final := s.isClosing()
+		if final {
+			batch = s.out.last(spare)
+		} else {
+			batch, final = s.out.take(spare, s.closing)
+		}
+		if final {
 			s.tailMu.Lock()
-			wbuf = append(wbuf, s.tail...)
+			batch = append(batch, s.tail...)
 			s.tailMu.Unlock()
-			if len(wbuf) > 0 {
+			if len(batch) > 0 {
 				s.stats.Writes.Add(1)
-				s.conn.Write(wbuf)
+				s.conn.Write(batch)
 			}
 			s.sentTail.Store(true)
 			if s.err != nil {
@@ -430,39 +485,31 @@ func (s *Stream) writeLoop() {
 			}
 			return
 		}
-		batch = append(batch[:0], b)
-		for len(batch) < cap(batch) {
-			select {
-			case b := <-s.out:
-				batch = append(batch, b)
-				continue
-			default:
-			}
-			break
-		}
-		wbuf = wbuf[:0]
-		for _, b := range batch {
-			wbuf = append(wbuf, b.B...)
-			s.recycle(b)
-		}
 		s.stats.Writes.Add(1)
-		if _, err := s.conn.Write(wbuf); err != nil {
+		if _, err := s.conn.Write(batch); err != nil {
 			s.end(err)
+			s.out.last(nil)
 			s.conn.Close()
 			return
 		}
+		if cap(batch) > shrinkAbove {
+			batch = nil
+		}
+		spare = batch
 	}
 }
 
 // dispatchLoop is the dispatcher goroutine: in filters, then handlers.
 func (s *Stream) dispatchLoop() {
 	for {
-		st, err := s.in.Pop(context.Background())
+		slot, err := s.in.Peek(context.Background())
 		if err != nil {
 			return
 		}
+		st := *slot
 		s.dispatch(st)
 		st.Release()
+		s.in.Advance()
 	}
 }
 
@@ -474,13 +521,13 @@ func (s *Stream) Send(ctx context.Context, b *stanzapool.Buffer) error {
 	if b = s.filterOut(b); b == nil {
 		return nil
 	}
-	return s.enqueue(ctx, b)
+	return s.enqueue(ctx, b.B, b)
 }
 
 // SendNoFilters is Send without the out filters (the seed's
 // use_filters=False), for resending.
 func (s *Stream) SendNoFilters(ctx context.Context, b *stanzapool.Buffer) error {
-	return s.enqueue(ctx, b)
+	return s.enqueue(ctx, b.B, b)
 }
 
 // TrySend is Send that fails with ErrQueueFull instead of waiting.
@@ -488,7 +535,15 @@ func (s *Stream) TrySend(b *stanzapool.Buffer) error {
 	if b = s.filterOut(b); b == nil {
 		return nil
 	}
-	if queued, err := s.tryEnqueue(b); queued || err != nil {
+	if s.ended.Load() {
+		b.Release()
+		return ErrClosed
+	}
+	queued, err := s.out.tryPut(b.B, b)
+	if queued || err != nil {
+		if queued {
+			s.stats.StanzasOut.Add(1)
+		}
 		return err
 	}
 	b.Release()
@@ -498,43 +553,23 @@ func (s *Stream) TrySend(b *stanzapool.Buffer) error {
 // SendRaw queues a copy of data as it is (the seed's send_raw), without
 // filters: a header, a whitespace keepalive, or a serialized stanza.
 func (s *Stream) SendRaw(ctx context.Context, data []byte) error {
-	b := s.NewBuffer()
-	b.B = append(b.B, data...)
-	return s.enqueue(ctx, b)
+	return s.enqueue(ctx, data, nil)
 }
 
-func (s *Stream) enqueue(ctx context.Context, b *stanzapool.Buffer) error {
-	if queued, err := s.tryEnqueue(b); queued || err != nil {
+// enqueue queues data, then gives b (if not nil) back for reuse; it
+// waits for room until ctx ends or the stream does.
+func (s *Stream) enqueue(ctx context.Context, data []byte, b *stanzapool.Buffer) error {
+	if s.ended.Load() {
+		if b != nil {
+			b.Release()
+		}
+		return ErrClosed
+	}
+	if err := s.out.put(ctx, s.closing, data, b); err != nil {
 		return err
 	}
-	select {
-	case s.out <- b:
-		s.stats.StanzasOut.Add(1)
-		return nil
-	case <-s.closing:
-		b.Release()
-		return ErrClosed
-	case <-ctx.Done():
-		b.Release()
-		return ctx.Err()
-	}
-}
-
-// tryEnqueue queues b if there is room, without a select over three
-// channels (the common case). It releases b and fails once the stream
-// is ending; with no room it returns false and leaves b to the caller.
-func (s *Stream) tryEnqueue(b *stanzapool.Buffer) (bool, error) {
-	if s.ended.Load() {
-		b.Release()
-		return false, ErrClosed
-	}
-	select {
-	case s.out <- b:
-		s.stats.StanzasOut.Add(1)
-		return true, nil
-	default:
-		return false, nil
-	}
+	s.stats.StanzasOut.Add(1)
+	return nil
 }
 
 // RemoteError is a stream error the peer sent.

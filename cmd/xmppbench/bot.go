@@ -11,7 +11,7 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/xmppcore/xmppcore/stanza"
+	"github.com/xmppcore/xmppcore/internal/echobot"
 	"github.com/xmppcore/xmppcore/stream"
 )
 
@@ -82,29 +82,8 @@ func serverEnded(err error) bool {
 // echoComponent runs the echo bot on conn until the server closes the
 // stream (nil) or something fails.
 func echoComponent(ctx context.Context, conn net.Conn, domain, secret string, stdout io.Writer) error {
-	s := stream.New(conn, stream.Config{Namespace: stream.NSComponent, To: domain, ComponentSecret: secret})
+	s := stream.New(conn, stream.Config{Namespace: stream.NSComponent, To: domain, ComponentSecret: secret, Inline: true})
 	s.Events().On(stream.EventSessionStart, func(any) { fmt.Fprintf(stdout, "connected as %s\n", domain) })
-	var b stanza.Builder
-	var body []byte
-	s.RegisterHandler(&stream.Handler{
-		Name:  "echo",
-		Match: stream.MustPath("message/body"),
-		Func: func(s *stream.Stream, st *stream.Stanza) {
-			buf := s.NewBuffer()
-			b.Reset(buf.B)
-			b.Start("message").
-				AttrBytes("to", st.Attr("from")).
-				AttrBytes("from", st.Attr("to"))
-			if typ := st.Attr("type"); len(typ) > 0 {
-				b.AttrBytes("type", typ)
-			}
-			body = st.Root().ChildLocal("body").AppendText(body[:0])
-			b.Start("body").TextBytes(body).End().End()
-			buf.B = b.Bytes()
-			if err := s.Send(ctx, buf); err != nil {
-				s.Abort()
-			}
-		},
-	})
+	s.RegisterHandler(echobot.Handler(ctx, "", func(error) { s.Abort() }))
 	return s.Run(ctx)
 }

@@ -43,9 +43,12 @@ func TestEchoComponent(t *testing.T) {
 	b.Write([]byte(`<message from='juliet@example.com/b' to='echo@bot.example.com' type='chat' id='1'><body>hi &amp; &lt;3</body></message>`))
 	b.Write([]byte(`<message from='juliet@example.com/b' to='echo@bot.example.com'><subject>no body</subject></message>`))
 	b.Write([]byte(`<message from='romeo@example.net' to='x@bot.example.com' type='normal'><body>two</body></message>`))
+	// Values are echoed as received: never decoded and escaped twice.
+	b.Write([]byte(`<message from="o'hara@example.net/a&amp;b" to='x@bot.example.com'><body><![CDATA[a<b]]></body></message>`))
 	for _, want := range []string{
 		`<message to='juliet@example.com/b' from='echo@bot.example.com' type='chat'><body>hi &amp; &lt;3</body></message>`,
 		`<message to='romeo@example.net' from='x@bot.example.com' type='normal'><body>two</body></message>`,
+		`<message to="o'hara@example.net/a&amp;b" from='x@bot.example.com'><body>a&lt;b</body></message>`,
 	} {
 		if got := next(); got != want {
 			t.Fatalf("reply %s\nwant %s", got, want)

@@ -16,8 +16,9 @@ import (
 const cacheLine = 64
 
 // Ring is an SPSC queue of T with a power-of-two capacity. Exactly one
-// goroutine may call the producer methods (TryPush, Push) and one the
-// consumer methods (TryPop, Pop, PopBatch) at a time.
+// goroutine may call the producer methods (TryPush, Push, Reserve,
+// Commit, Wake) and one the consumer methods (TryPop, Pop, PopBatch,
+// Peek, Advance) at a time.
 type Ring[T any] struct {
 	_    [cacheLine]byte
 	head atomic.Uint64 // next slot to read; written by the consumer
@@ -164,6 +165,100 @@ func (r *Ring[T]) PopBatch(ctx context.Context, dst []T) ([]T, error) {
 		dst = append(dst, v)
 	}
 	return dst, nil
+}
+
+// The slot API hands out the ring's own slots instead of copying items
+// in and out, and lets the producer choose when to wake the consumer:
+// a reader that parses a chunk holding hundreds of stanzas commits them
+// one by one and wakes the dispatcher once, not once per stanza. Slots
+// are never cleared, so an item type that owns memory (a pointer to a
+// reusable buffer) is reused in place round after round.
+
+// Reserve returns the slot the next Commit publishes, waiting while the
+// ring is full (after waking the consumer, which may be parked with
+// committed items it has not been told about). Producer side.
+func (r *Ring[T]) Reserve(ctx context.Context) (*T, error) {
+	for {
+		if r.closed.Load() {
+			return nil, ErrClosed
+		}
+		t := r.tail.Load()
+		if t-r.head.Load() < uint64(len(r.slots)) {
+			return &r.slots[t&r.mask], nil
+		}
+		r.Wake()
+		r.producerParked.Store(true)
+		if r.Len() < len(r.slots) || r.closed.Load() {
+			r.producerParked.Store(false)
+			continue
+		}
+		select {
+		case <-r.wakeProducer:
+		case <-ctx.Done():
+			r.producerParked.Store(false)
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Commit publishes the slot Reserve returned, without waking the
+// consumer: call Wake before the producer may block, or the consumer
+// may wait for items that are already there. Producer side.
+func (r *Ring[T]) Commit() { r.tail.Store(r.tail.Load() + 1) }
+
+// Wake wakes the consumer if it is parked. Producer side.
+func (r *Ring[T]) Wake() {
+	if r.consumerParked.Load() && r.consumerParked.CompareAndSwap(true, false) {
+		select {
+		case r.wakeConsumer <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Peek returns the oldest committed slot, waiting while there is none;
+// the slot stays the consumer's until Advance. It fails when ctx ends,
+// or when the ring is closed and drained. Consumer side.
+func (r *Ring[T]) Peek(ctx context.Context) (*T, error) {
+	for {
+		h := r.head.Load()
+		if h != r.tail.Load() {
+			return &r.slots[h&r.mask], nil
+		}
+		if r.closed.Load() {
+			if h != r.tail.Load() { // committed just before Close
+				continue
+			}
+			return nil, ErrClosed
+		}
+		r.consumerParked.Store(true)
+		if r.Len() > 0 || r.closed.Load() {
+			r.consumerParked.Store(false)
+			continue
+		}
+		select {
+		case <-r.wakeConsumer:
+		case <-ctx.Done():
+			r.consumerParked.Store(false)
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Advance hands the slot Peek returned back to the producer, leaving
+// its contents in place for reuse. A producer parked on a full ring is
+// woken once half the ring is free, not at every slot: waking it for
+// each one would make the two sides take turns item by item. Consumer
+// side.
+func (r *Ring[T]) Advance() {
+	h := r.head.Load() + 1
+	r.head.Store(h)
+	if r.producerParked.Load() && r.tail.Load()-h <= uint64(len(r.slots)/2) && r.producerParked.CompareAndSwap(true, false) {
+		select {
+		case r.wakeProducer <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // Close wakes both sides: Push fails from now on, Pop fails once the

@@ -1,0 +1,114 @@
+package stream_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/xmppcore/xmppcore/internal/echobot"
+	"github.com/xmppcore/xmppcore/stream"
+)
+
+// memConn is a net.Conn that serves a stream header, then the same
+// chunk of stanzas over and over until n stanzas have been read, then
+// the peer's footer; what is written to it is counted and dropped. It
+// measures a Stream's own cost, without a network or a peer.
+type memConn struct {
+	chunk    []byte
+	perChunk int
+	left     int // stanzas still to serve
+	state    int // 0: header next, 1: stanzas, 2: footer served
+	piece    []byte
+	off      int // read offset in piece
+	written  atomic.Int64
+	once     sync.Once
+	closed   chan struct{}
+}
+
+func newMemConn(stanza string, perChunk, n int) *memConn {
+	return &memConn{
+		chunk:    []byte(strings.Repeat(stanza, perChunk)),
+		perChunk: perChunk,
+		left:     n,
+		closed:   make(chan struct{}),
+	}
+}
+
+func (c *memConn) Read(p []byte) (int, error) {
+	for c.off == len(c.piece) {
+		c.off = 0
+		switch {
+		case c.state == 0:
+			c.piece, c.state = []byte(benchHeader), 1
+		case c.left > 0:
+			k := min(c.perChunk, c.left)
+			c.piece = c.chunk[:k*(len(c.chunk)/c.perChunk)]
+			c.left -= k
+		case c.state == 1:
+			c.piece, c.state = []byte("</stream:stream>"), 2
+		default:
+			<-c.closed
+			return 0, io.EOF
+		}
+	}
+	n := copy(p, c.piece[c.off:])
+	c.off += n
+	return n, nil
+}
+
+func (c *memConn) Write(p []byte) (int, error) {
+	select {
+	case <-c.closed:
+		return 0, net.ErrClosed
+	default:
+	}
+	c.written.Add(int64(len(p)))
+	return len(p), nil
+}
+
+func (c *memConn) Close() error                     { c.once.Do(func() { close(c.closed) }); return nil }
+func (c *memConn) LocalAddr() net.Addr              { return nil }
+func (c *memConn) RemoteAddr() net.Addr             { return nil }
+func (c *memConn) SetDeadline(time.Time) error      { return nil }
+func (c *memConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *memConn) SetWriteDeadline(time.Time) error { return nil }
+
+const benchChat = `<message from='juliet@capulet.example/balcony' to='bot@echo.bench.example' type='chat' id='b58675a2-0001'><body>fair o capulet what it art the my yonder window breaks</body></message>`
+
+const benchHeader = `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='example.com' version='1.0'>`
+
+// BenchmarkStreamEcho is the component's side of the echo benchmark
+// with the network taken out: a stanza parsed, matched, answered and
+// written, per op. With the writer on the other core, ns/op is the
+// reader's critical path; the process CPU time per stanza is reported
+// as cpu-ns/op.
+func BenchmarkStreamEcho(b *testing.B) {
+	for _, inline := range []bool{false, true} {
+		name := "ring"
+		if inline {
+			name = "inline"
+		}
+		b.Run(name, func(b *testing.B) {
+			conn := newMemConn(benchChat, 300, b.N)
+			s := stream.New(conn, stream.Config{Inline: inline})
+			s.RegisterHandler(echobot.Handler(context.Background(), "", func(err error) { b.Error(err) }))
+			b.SetBytes(int64(len(benchChat)))
+			b.ReportAllocs()
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			if err := s.Run(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+			if got := s.Stats().StanzasOut.Load(); got != uint64(b.N)+1 { // +1: our header
+				b.Fatalf("%d replies for %d stanzas", got-1, b.N)
+			}
+		})
+	}
+}

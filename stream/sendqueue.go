@@ -1,0 +1,220 @@
+package stream
+
+import (
+	"context"
+	"sync"
+
+	"github.com/xmppcore/xmppcore/stanzapool"
+)
+
+// The send path. Senders append each stanza's bytes to one pending
+// buffer under a mutex and hand their pooled buffer straight back for
+// reuse; the writer goroutine swaps the pending buffer for its spare
+// one and writes it in a single call. While a write is in flight the
+// next batch accumulates, so under load many stanzas share a syscall,
+// and a lone stanza leaves at once because an idle writer is woken by
+// the first byte queued.
+//
+// This replaced a channel of buffers (one channel operation per
+// stanza on each side, plus a second channel to recycle written
+// buffers): in the same component echo run the byte queue was faster;
+// bench/RESULTS.md has the numbers. The SPSC ring does not fit here:
+// any goroutine may send.
+
+// sendQueue is a Stream's outgoing queue.
+type sendQueue struct {
+	mu      sync.Mutex
+	pending []byte // queued stanzas, back to back
+	n       int    // stanzas in pending
+	limit   int    // most stanzas pending at once (Config.QueueLen)
+	idle    bool   // the writer waits for kick
+	closed  bool   // the writer has taken its last batch
+	holding bool   // the inline reader is in a read chunk: see hold
+	waiters int    // senders waiting for room
+	free    []*stanzapool.Buffer
+
+	kick chan struct{} // wakes an idle writer; capacity 1
+	room chan struct{} // wakes one waiting sender; capacity 1
+}
+
+// holdBytes is how much a holding queue gathers before it wakes the
+// writer anyway (as it does when the queue is full, so that a sender
+// waiting for room is never left waiting for a writer that sleeps).
+const holdBytes = 16 << 10
+
+// freeBuffers bounds the emptied buffers kept for NewBuffer. Buffers
+// go back at enqueue time, so only those held by senders between
+// NewBuffer and Send are out at once.
+const freeBuffers = 32
+
+// shrinkAbove is the capacity above which the writer drops a batch
+// buffer after writing it, so that one burst does not pin its memory.
+const shrinkAbove = 256 << 10
+
+func (q *sendQueue) init(limit int) {
+	q.limit = limit
+	q.kick = make(chan struct{}, 1)
+	q.room = make(chan struct{}, 1)
+	q.free = make([]*stanzapool.Buffer, 0, freeBuffers)
+}
+
+// get returns an emptied buffer, or nil when none is kept.
+func (q *sendQueue) get() *stanzapool.Buffer {
+	q.mu.Lock()
+	var b *stanzapool.Buffer
+	if n := len(q.free); n > 0 {
+		b = q.free[n-1]
+		q.free = q.free[:n-1]
+	}
+	q.mu.Unlock()
+	return b
+}
+
+// tryPut appends data as one stanza unless the queue is full, then
+// takes b (which may be nil) back for reuse. It reports whether data
+// was queued; when the queue is full it returns false and a nil error
+// and leaves b to the caller. Once the writer has taken its last batch
+// it releases b and returns ErrClosed.
+func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		if b != nil {
+			b.Release()
+		}
+		return false, ErrClosed
+	}
+	if q.n >= q.limit {
+		q.mu.Unlock()
+		return false, nil
+	}
+	q.pending = append(q.pending, data...)
+	q.n++
+	wake := q.idle && (!q.holding || len(q.pending) >= holdBytes || q.n >= q.limit)
+	if wake {
+		q.idle = false
+	}
+	more := q.waiters > 0 && q.n < q.limit
+	if b != nil && len(q.free) < cap(q.free) {
+		if b.Reuse() { // or it releases b
+			q.free = append(q.free, b)
+		}
+		b = nil
+	}
+	q.mu.Unlock()
+	if b != nil {
+		b.Release()
+	}
+	if wake {
+		signal(q.kick)
+	}
+	if more {
+		signal(q.room) // pass the wake-up on to the next waiting sender
+	}
+	return true, nil
+}
+
+// put is tryPut that waits for room until ctx ends or done is closed,
+// and always takes b over. It returns nil when data was queued.
+func (q *sendQueue) put(ctx context.Context, done <-chan struct{}, data []byte, b *stanzapool.Buffer) error {
+	for {
+		if ok, err := q.tryPut(data, b); ok || err != nil {
+			return err
+		}
+		q.mu.Lock()
+		full := q.n >= q.limit && !q.closed
+		if full {
+			q.waiters++
+		}
+		q.mu.Unlock()
+		if !full {
+			continue
+		}
+		var err error
+		select {
+		case <-q.room:
+		case <-done:
+			err = ErrClosed
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		q.mu.Lock()
+		q.waiters--
+		q.mu.Unlock()
+		if err != nil {
+			if b != nil {
+				b.Release()
+			}
+			return err
+		}
+	}
+}
+
+// take waits until something is pending, then swaps the pending bytes
+// with spare (emptied) and returns them. When stop is closed first, it
+// returns last's batch instead, and final true.
+func (q *sendQueue) take(spare []byte, stop <-chan struct{}) (batch []byte, final bool) {
+	q.mu.Lock()
+	for len(q.pending) == 0 || q.holding && len(q.pending) < holdBytes && q.n < q.limit {
+		q.idle = true
+		q.mu.Unlock()
+		select {
+		case <-q.kick:
+		case <-stop:
+			return q.last(spare), true
+		}
+		q.mu.Lock()
+	}
+	out := q.pending
+	q.pending, q.n = spare[:0], 0
+	wake := q.waiters > 0
+	q.mu.Unlock()
+	if wake {
+		signal(q.room)
+	}
+	return out, false
+}
+
+// last takes what is pending for the final write and closes the queue:
+// from now on senders get ErrClosed, so nothing is accepted that will
+// not be written.
+func (q *sendQueue) last(spare []byte) []byte {
+	q.mu.Lock()
+	q.closed, q.idle = true, false
+	out := q.pending
+	q.pending, q.n = spare[:0], 0
+	q.mu.Unlock()
+	return out
+}
+
+// hold makes senders leave the writer asleep until flush or until
+// holdBytes are pending: with Config.Inline the reader holds while it
+// dispatches the stanzas of one read, so that the replies to a chunk
+// of stanzas leave in one write instead of one write each.
+func (q *sendQueue) hold() {
+	q.mu.Lock()
+	q.holding = true
+	q.mu.Unlock()
+}
+
+// flush ends hold and wakes the writer if anything is pending.
+func (q *sendQueue) flush() {
+	q.mu.Lock()
+	q.holding = false
+	wake := q.idle && len(q.pending) > 0
+	if wake {
+		q.idle = false
+	}
+	q.mu.Unlock()
+	if wake {
+		signal(q.kick)
+	}
+}
+
+// signal makes a non-blocking send on a wake-up channel of capacity 1.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
