@@ -1,37 +1,73 @@
 package bench
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
-	"github.com/xmppcore/xmppcore/fastxml"
+	"github.com/xmppcore/xmppcore/internal/benchpeer"
 	"github.com/xmppcore/xmppcore/internal/echobot"
 	"github.com/xmppcore/xmppcore/stream"
 )
 
-// The XEP-0114 echo benchmark. A loopback "server" accepts one
-// component connection, checks its handshake, then blasts ~200-byte
-// chat messages at it, at most window of them unanswered, and counts the
-// replies. In sink mode the component answers only a final marker. One
-// benchmark op is one stanza: ns/op is the time per stanza, allocs/op
-// the allocations per stanza of the whole process (the server side
-// allocates nothing in steady state).
+// The XEP-0114 echo benchmark. A loopback "server" (internal/benchpeer)
+// runs in a child process: it accepts one component connection, checks
+// its handshake, then blasts ~200-byte chat messages at it, at most
+// 1000 of them unanswered, and counts the replies. In sink mode the
+// component answers only a final marker. One benchmark op is one
+// stanza: ns/op is the time per stanza, allocs/op the allocations per
+// stanza of the component, cpu-ns/op the component's CPU time per
+// stanza (this process's user + system time; the server's is its own)
+// and sys-ns/op the system part of it.
 
 const (
 	benchDomain = "echo.bench.example"
 	benchSecret = "s3cret"
-	window      = 1000
-	streamID    = "bench-stream-1"
 )
 
-var chatMessage = []byte(`<message from='juliet@capulet.example/balcony' to='bot@echo.bench.example' type='chat' id='b58675a2-0001'><body>fair o capulet what it art the my yonder window breaks</body></message>`)
-var endMarker = []byte(`<message from='juliet@capulet.example/balcony' to='bot@echo.bench.example' type='chat' id='end'><body>end</body></message>`)
+// peerEnv makes the test binary run as the benchmark peer.
+const peerEnv = "XMPPCORE_BENCHPEER"
+
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(peerEnv); spec != "" {
+		os.Exit(runPeer(spec))
+	}
+	os.Exit(m.Run())
+}
+
+// runPeer is the child process: it listens on loopback, prints its
+// address, serves one run and prints "elapsed-ns replies".
+func runPeer(spec string) int {
+	var n int
+	var sink bool
+	if _, err := fmt.Sscanf(spec, "%d %t", &n, &sink); err != nil {
+		fmt.Println("error", err)
+		return 2
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println("error", err)
+		return 1
+	}
+	fmt.Println(ln.Addr())
+	res, err := benchpeer.Serve(ln, benchpeer.Config{Domain: benchDomain, Secret: benchSecret, Stanzas: n, Sink: sink})
+	if err != nil {
+		fmt.Println("error", err)
+		return 1
+	}
+	fmt.Println(res.Elapsed.Nanoseconds(), res.Replies)
+	return 0
+}
 
 // component is the system under test: it connects to addr as an
 // XEP-0114 component and echoes messages (in sink mode, only the
@@ -41,105 +77,63 @@ type component func(addr string, sink bool) (stop func(), err error)
 // lastStats is the xmppcore component's counters, for syscall metrics.
 var lastStats *stream.Stats
 
-// serve runs the server side for n stanzas and returns how long the
-// blast took, from the first message sent to the last reply read.
-func serve(b *testing.B, ln net.Listener, n int, sink bool) time.Duration {
-	conn, err := ln.Accept()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
-	s := fastxml.NewScanner(conn, fastxml.Options{Stream: true, BufferSize: 64 << 10})
-	if _, err := s.Next(); err != nil { // the component's header
-		b.Fatal(err)
-	}
-	conn.Write([]byte(`<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='` + streamID + `' from='` + benchDomain + `'>`))
-	var e fastxml.Element
-	if k, err := s.NextElement(&e); err != nil || k != fastxml.WholeElement {
-		b.Fatalf("handshake: %v %v", k, err)
-	}
-	sum := sha1.Sum([]byte(streamID + benchSecret))
-	if string(e.Root().AppendText(nil)) != hex.EncodeToString(sum[:]) {
-		b.Fatalf("bad handshake %s", e.Raw())
-	}
-	conn.Write([]byte(`<handshake/>`))
-
-	tokens := make(chan struct{}, window)
-	for i := 0; i < window; i++ {
-		tokens <- struct{}{}
-	}
-	writeErr := make(chan error, 1)
-	start := time.Now()
-	go func() {
-		const perWrite = 32
-		batch := bytes.Repeat(chatMessage, perWrite)
-		for sent := 0; sent < n; {
-			k := min(perWrite, n-sent)
-			if !sink {
-				for i := 0; i < k; i++ {
-					<-tokens
-				}
-			}
-			if _, err := conn.Write(batch[:k*len(chatMessage)]); err != nil {
-				writeErr <- err
-				return
-			}
-			sent += k
-		}
-		if sink {
-			conn.Write(endMarker)
-		}
-		writeErr <- nil
-	}()
-	want := n
-	if sink {
-		want = 1
-	}
-	for got := 0; got < want; {
-		k, err := s.NextElement(&e)
-		if err != nil {
-			b.Fatalf("after %d replies: %v", got, err)
-		}
-		if k == fastxml.WholeElement {
-			got++
-			if !sink {
-				select {
-				case tokens <- struct{}{}:
-				default:
-				}
-			}
-		}
-	}
-	elapsed := time.Since(start)
-	if err := <-writeErr; err != nil {
-		b.Fatal(err)
-	}
-	conn.Write([]byte(`</stream:stream>`))
-	return elapsed
-}
-
 func runEcho(b *testing.B, c component, sink bool) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d %t", peerEnv, b.N, sink))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer ln.Close()
-	stop, err := c(ln.Addr().String(), sink)
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer cmd.Wait()
+	lines := bufio.NewScanner(out)
+	line := func() string {
+		if !lines.Scan() {
+			b.Fatalf("benchmark peer: no output (%v)", lines.Err())
+		}
+		if l := lines.Text(); !strings.HasPrefix(l, "error") {
+			return l
+		}
+		b.Fatalf("benchmark peer: %s", lines.Text())
+		return ""
+	}
+	addr := line()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchpeer.Chat)))
+	b.ResetTimer()
+	user0, sys0 := cpuTime()
+	stop, err := c(addr, sink)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer stop()
-	b.ReportAllocs()
-	b.SetBytes(int64(len(chatMessage)))
-	b.ResetTimer()
-	elapsed := serve(b, ln, b.N, sink)
+	var elapsed time.Duration
+	var replies int
+	if _, err := fmt.Sscanf(line(), "%d %d", &elapsed, &replies); err != nil {
+		b.Fatal(err)
+	}
+	user1, sys1 := cpuTime()
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "stanzas/s")
+	b.ReportMetric(float64(user1+sys1-user0-sys0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(sys1-sys0)/float64(b.N), "sys-ns/op")
 	if st := lastStats; st != nil {
 		b.ReportMetric(float64(st.Reads.Load())/float64(b.N), "reads/op")
 		b.ReportMetric(float64(st.Writes.Load())/float64(b.N), "writes/op")
 		lastStats = nil
 	}
+}
+
+// cpuTime returns this process's user and system CPU time.
+func cpuTime() (user, sys time.Duration) {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0, 0
+	}
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
 }
 
 // xmppcoreComponent is the echo bot of `xmppbench bot`, with handlers
@@ -163,7 +157,7 @@ func xmppcoreBot(addr string, sink, inline bool) (func(), error) {
 	lastStats = s.Stats()
 	onlyID := ""
 	if sink {
-		onlyID = "end"
+		onlyID = benchpeer.EndID
 	}
 	s.RegisterHandler(echobot.Handler(context.Background(), onlyID, nil))
 	ctx := context.Background()
@@ -196,8 +190,8 @@ func rawPipe(addr string, sink bool) (func(), error) {
 				return
 			}
 			got = append(got, buf[:n]...)
-			if bytes.HasSuffix(got, []byte(streamID+"' from='"+benchDomain+"'>")) {
-				sum := sha1.Sum([]byte(streamID + benchSecret))
+			if bytes.HasSuffix(got, []byte(benchpeer.DefaultStreamID+"' from='"+benchDomain+"'>")) {
+				sum := sha1.Sum([]byte(benchpeer.DefaultStreamID + benchSecret))
 				conn.Write([]byte("<handshake>" + hex.EncodeToString(sum[:]) + "</handshake>"))
 			}
 		}
