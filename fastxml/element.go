@@ -1,6 +1,9 @@
 package fastxml
 
-import "errors"
+import (
+	"bytes"
+	"errors"
+)
 
 // Element is a complete element — in XMPP, a stanza — as a compact,
 // namespace-resolved index over its raw bytes. Tokens become an Element
@@ -364,6 +367,16 @@ func (e *Element) is(d *node, space, local string) bool {
 		string(e.raw[l:d.qEnd]) == local && string(e.space(d)) == space
 }
 
+// isIn is is with the namespace as bytes, without converting it.
+func (e *Element) isIn(d *node, space []byte, local string) bool {
+	l := d.qStart
+	if d.colon >= 0 {
+		l = d.colon + 1
+	}
+	return int(d.qEnd-l) == len(local) && int(d.space.n) == len(space) &&
+		string(e.raw[l:d.qEnd]) == local && bytes.Equal(e.space(d), space)
+}
+
 // Is reports whether n is an element named (space, local).
 func (n Node) Is(space, local string) bool {
 	if !n.Valid() {
@@ -496,7 +509,7 @@ func (n Node) ChildLocal(local string) Node {
 	space := e.space(n.node())
 	for c := n.node().first; c >= 0; c = e.nodes[c].next {
 		d := &e.nodes[c]
-		if d.kind == StartElement && e.is(d, string(space), local) {
+		if d.kind == StartElement && e.isIn(d, space, local) {
 			return Node{e, c}
 		}
 	}

@@ -30,17 +30,21 @@ type sendQueue struct {
 	idle    bool   // the writer waits for kick
 	closed  bool   // the writer has taken its last batch
 	holding bool   // the inline reader is in a read chunk: see hold
+	writing bool   // a batch is being written; the next waits for it
+	spare   []byte // an emptied batch buffer, for the next pending
+	carry   []byte // the unwritten end of a batch, for the writer to finish
 	waiters int    // senders waiting for room
 	free    []*stanzapool.Buffer
 
-	kick chan struct{} // wakes an idle writer; capacity 1
-	room chan struct{} // wakes one waiting sender; capacity 1
+	kick  chan struct{} // wakes an idle writer; capacity 1
+	room  chan struct{} // wakes one waiting sender; capacity 1
+	wrote chan struct{} // wakes the writer's last take after a flush write; capacity 1
 }
 
 // holdBytes is how much a holding queue gathers before it wakes the
 // writer anyway (as it does when the queue is full, so that a sender
 // waiting for room is never left waiting for a writer that sleeps).
-const holdBytes = 16 << 10
+const holdBytes = 256 << 10
 
 // freeBuffers bounds the emptied buffers kept for NewBuffer. Buffers
 // go back at enqueue time, so only those held by senders between
@@ -55,6 +59,7 @@ func (q *sendQueue) init(limit int) {
 	q.limit = limit
 	q.kick = make(chan struct{}, 1)
 	q.room = make(chan struct{}, 1)
+	q.wrote = make(chan struct{}, 1)
 	q.free = make([]*stanzapool.Buffer, 0, freeBuffers)
 }
 
@@ -150,39 +155,96 @@ func (q *sendQueue) put(ctx context.Context, done <-chan struct{}, data []byte, 
 	}
 }
 
-// take waits until something is pending, then swaps the pending bytes
-// with spare (emptied) and returns them. When stop is closed first, it
-// returns last's batch instead, and final true.
-func (q *sendQueue) take(spare []byte, stop <-chan struct{}) (batch []byte, final bool) {
+// take waits until something is pending and no other batch is being
+// written, then returns the pending bytes as the next batch to write;
+// the caller writes it and hands it back with written. When stop is
+// closed first, it returns last's batch instead, and final true.
+func (q *sendQueue) take(stop <-chan struct{}) (batch []byte, final bool) {
 	q.mu.Lock()
-	for len(q.pending) == 0 || q.holding && len(q.pending) < holdBytes && q.n < q.limit {
+	for {
+		if q.carry != nil { // the rest of a batch the inline reader began
+			out := q.carry
+			q.carry = nil
+			q.mu.Unlock()
+			return out, false
+		}
+		if len(q.pending) > 0 && !q.writing && (!q.holding || len(q.pending) >= holdBytes || q.n >= q.limit) {
+			break
+		}
 		q.idle = true
 		q.mu.Unlock()
 		select {
 		case <-q.kick:
 		case <-stop:
-			return q.last(spare), true
+			return q.last(), true
 		}
 		q.mu.Lock()
 	}
+	return q.takeLocked(), false
+}
+
+// takeLocked swaps out the pending bytes as a batch being written.
+func (q *sendQueue) takeLocked() []byte {
 	out := q.pending
-	q.pending, q.n = spare[:0], 0
+	q.pending, q.spare, q.n = q.spare[:0], nil, 0
+	q.writing = true
 	wake := q.waiters > 0
 	q.mu.Unlock()
 	if wake {
 		signal(q.room)
 	}
-	return out, false
+	return out
 }
 
-// last takes what is pending for the final write and closes the queue:
-// from now on senders get ErrClosed, so nothing is accepted that will
-// not be written.
-func (q *sendQueue) last(spare []byte) []byte {
+// written hands back a batch that take or flush returned, once it has
+// been written (or has failed to be), and wakes the writer if more is
+// pending.
+func (q *sendQueue) written(batch []byte) {
 	q.mu.Lock()
+	q.writing = false
+	if cap(batch) <= shrinkAbove && q.spare == nil && q.carry == nil {
+		q.spare = batch[:0]
+	}
+	wake := q.idle && len(q.pending) > 0 && !q.holding
+	if wake {
+		q.idle = false
+	}
+	q.mu.Unlock()
+	signal(q.wrote)
+	if wake {
+		signal(q.kick)
+	}
+}
+
+// carryOver hands the unwritten end of a batch that flush returned to
+// the writer goroutine, which writes it before anything else; the batch
+// counts as being written until then.
+func (q *sendQueue) carryOver(rest []byte) {
+	q.mu.Lock()
+	q.carry = rest
+	q.idle = false
+	q.mu.Unlock()
+	signal(q.kick)
+}
+
+// last waits for a batch being written, then takes what is pending
+// for the final write and closes the queue: from now on senders get
+// ErrClosed, so nothing is accepted that will not be written.
+func (q *sendQueue) last() []byte {
+	q.mu.Lock()
+	for q.writing && q.carry == nil {
+		q.mu.Unlock()
+		<-q.wrote
+		q.mu.Lock()
+	}
 	q.closed, q.idle = true, false
 	out := q.pending
-	q.pending, q.n = spare[:0], 0
+	if q.carry != nil {
+		// carry ends its batch's array, so appending uses spare room.
+		out = append(q.carry, q.pending...)
+		q.carry, q.writing = nil, false
+	}
+	q.pending, q.n = nil, 0
 	q.mu.Unlock()
 	return out
 }
@@ -197,8 +259,31 @@ func (q *sendQueue) hold() {
 	q.mu.Unlock()
 }
 
-// flush ends hold and wakes the writer if anything is pending.
-func (q *sendQueue) flush() {
+// flush ends hold. If nothing is being written, it returns what is
+// pending for the caller to write itself (and hand back with written):
+// the inline reader writes its replies on its way to the next read,
+// without waking the writer goroutine. Otherwise it returns nil, and
+// what is pending goes with the writer's next batch.
+func (q *sendQueue) flush() []byte {
+	q.mu.Lock()
+	q.holding = false
+	if len(q.pending) == 0 || q.writing || q.closed {
+		q.mu.Unlock()
+		return nil
+	}
+	return q.takeLocked()
+}
+
+// signal makes a non-blocking send on a wake-up channel of capacity 1.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// flushKick ends hold and wakes the writer if anything is pending.
+func (q *sendQueue) flushKick() {
 	q.mu.Lock()
 	q.holding = false
 	wake := q.idle && len(q.pending) > 0
@@ -208,13 +293,5 @@ func (q *sendQueue) flush() {
 	q.mu.Unlock()
 	if wake {
 		signal(q.kick)
-	}
-}
-
-// signal makes a non-blocking send on a wake-up channel of capacity 1.
-func signal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/xmppcore/xmppcore/fastxml"
@@ -94,6 +95,7 @@ var (
 // seed's names to these.
 type Stream struct {
 	conn net.Conn
+	raw  syscall.RawConn // conn's socket, if it is one: see flushInline
 	cfg  Config
 	pool *stanzapool.Pool
 	r    *Reader
@@ -158,6 +160,11 @@ func New(conn net.Conn, cfg Config) *Stream {
 		done:    make(chan struct{}),
 	}
 	s.out.init(cfg.QueueLen)
+	if sc, ok := conn.(syscall.Conn); ok && canTryWrite {
+		if rc, err := sc.SyscallConn(); err == nil {
+			s.raw = rc
+		}
+	}
 	if s.pool == nil {
 		s.pool = &defaultPool
 	}
@@ -304,13 +311,57 @@ func (b beforeRead) Read(p []byte) (int, error) {
 	s := b.s
 	s.stats.Reads.Add(1)
 	if s.cfg.Inline {
-		s.out.flush()
+		s.flushInline()
 		n, err := s.conn.Read(p)
 		s.out.hold()
 		return n, err
 	}
 	s.in.Wake()
 	return s.conn.Read(p)
+}
+
+// flushInline hands the replies held during the last chunk to the
+// network on the reader's way to its next read. On a socket (TCP, Unix)
+// the reader writes them itself, as much as the socket takes without
+// blocking, and leaves only the rest to the writer goroutine: no
+// wake-up, no hand-off, and never a reader stuck in a write while the
+// peer waits for it to read. On other connections (TLS, pipes) the
+// writer goroutine is woken.
+func (s *Stream) flushInline() {
+	if s.raw == nil {
+		s.out.flushKick()
+		return
+	}
+	batch := s.out.flush()
+	if batch == nil {
+		return
+	}
+	s.stats.Writes.Add(1)
+	n, err := tryWrite(s.raw, batch)
+	if err != nil {
+		s.out.written(batch)
+		s.end(err)
+		s.conn.Close()
+		return
+	}
+	if n == len(batch) {
+		s.out.written(batch)
+		return
+	}
+	s.out.carryOver(batch[n:])
+}
+
+// write writes a batch that the send queue handed out. A failed write
+// ends the stream, and is returned.
+func (s *Stream) write(batch []byte) error {
+	s.stats.Writes.Add(1)
+	_, err := s.conn.Write(batch)
+	s.out.written(batch)
+	if err != nil {
+		s.end(err)
+		s.conn.Close()
+	}
+	return err
 }
 
 // readLoop is the reader goroutine's work: headers, handshake, stanzas.
@@ -460,14 +511,13 @@ func (s *Stream) Abort() {
 // stanza leaves at once; when the stream ends it sends what was queued
 // before the end and then the tail.
 func (s *Stream) writeLoop() {
-	var spare []byte
 	for {
 		var batch []byte
 		final := s.isClosing()
 		if final {
-			batch = s.out.last(spare)
+			batch = s.out.last()
 		} else {
-			batch, final = s.out.take(spare, s.closing)
+			batch, final = s.out.take(s.closing)
 		}
 		if final {
 			s.tailMu.Lock()
@@ -485,17 +535,9 @@ func (s *Stream) writeLoop() {
 			}
 			return
 		}
-		s.stats.Writes.Add(1)
-		if _, err := s.conn.Write(batch); err != nil {
-			s.end(err)
-			s.out.last(nil)
-			s.conn.Close()
-			return
+		if err := s.write(batch); err != nil {
+			return // the stream is over
 		}
-		if cap(batch) > shrinkAbove {
-			batch = nil
-		}
-		spare = batch
 	}
 }
 

@@ -11,20 +11,37 @@ import (
 	"github.com/xmppcore/xmppcore/stream"
 )
 
-// AppendReply appends to dst the echo of a received message: to and
-// from swapped, the same type and the same body, all copied as they
-// were received (no decoding and re-encoding).
-func AppendReply(dst []byte, msg fastxml.Node) []byte {
-	var b stanza.Builder
+// AppendReply appends to dst, with b, the echo of a received message:
+// to and from swapped, the same type and the same body, all copied as
+// they were received (no decoding and re-encoding).
+func AppendReply(b *stanza.Builder, dst []byte, msg fastxml.Node) []byte {
+	// One pass over the attributes finds the three we copy.
+	var from, to, typ fastxml.Attr
+	var has uint8
+	for i, n := 0, msg.NumAttrs(); i < n; i++ {
+		a := msg.AttrAt(i)
+		nm := a.Name()
+		if len(nm.Space) != 0 {
+			continue
+		}
+		switch string(nm.Local) {
+		case "from":
+			from, has = a, has|1
+		case "to":
+			to, has = a, has|2
+		case "type":
+			typ, has = a, has|4
+		}
+	}
 	b.Reset(dst)
 	b.Start("message")
-	if from, ok := msg.Attr("", "from"); ok {
+	if has&1 != 0 {
 		b.AttrFrom("to", from)
 	}
-	if to, ok := msg.Attr("", "to"); ok {
+	if has&2 != 0 {
 		b.AttrFrom("from", to)
 	}
-	if typ, ok := msg.Attr("", "type"); ok {
+	if has&4 != 0 {
 		b.AttrFrom("type", typ)
 	}
 	b.Start("body").ContentFrom(msg.ChildLocal("body")).End().End()
@@ -35,15 +52,17 @@ func AppendReply(dst []byte, msg fastxml.Node) []byte {
 // with that id is answered (the benchmarks' sink mode). A failed Send
 // (the stream is ending) is passed to onErr, if set.
 func Handler(ctx context.Context, onlyID string, onErr func(error)) *stream.Handler {
+	var b stanza.Builder
 	return &stream.Handler{
 		Name:  "echo",
 		Match: stream.MustPath("message/body"),
 		Func: func(s *stream.Stream, st *stream.Stanza) {
+			// Handlers of one stream run one at a time: b is never shared.
 			if onlyID != "" && string(st.Attr("id")) != onlyID {
 				return
 			}
 			buf := s.NewBuffer()
-			buf.B = AppendReply(buf.B, st.Root())
+			buf.B = AppendReply(&b, buf.B, st.Root())
 			if err := s.Send(ctx, buf); err != nil && onErr != nil {
 				onErr(err)
 			}

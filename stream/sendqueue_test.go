@@ -1,0 +1,104 @@
+package stream
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xmppcore/xmppcore/fastxml"
+)
+
+// An inline reader never waits in a write while its peer waits for it
+// to read. Over loopback TCP with 128 KiB socket buffers, the peer
+// writes 1000 stanzas of 8 KiB (far more than the buffers hold) before
+// it reads a byte; the stream goes on reading, the replies that do not fit the
+// socket are finished by the writer goroutine, and they all arrive, in
+// order, once the peer reads. (A reader that wrote its replies itself,
+// blocking, would deadlock here: each side stuck in a write.)
+func TestInlineReaderNeverBlocksInWrite(t *testing.T) {
+	for _, inline := range []bool{true, false} {
+		t.Run(fmt.Sprintf("inline=%v", inline), func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			accepted := make(chan net.Conn, 1)
+			go func() {
+				c, err := ln.Accept()
+				if err != nil {
+					close(accepted)
+					return
+				}
+				accepted <- c
+			}()
+			conn, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			peer := <-accepted
+			if peer == nil {
+				t.Fatal("accept failed")
+			}
+			defer peer.Close()
+			for _, c := range []net.Conn{conn, peer} {
+				// Not smaller: below twice the loopback MSS, window updates
+				// stall and the transfer crawls on zero-window probes.
+				c.(*net.TCPConn).SetReadBuffer(128 << 10)
+				c.(*net.TCPConn).SetWriteBuffer(128 << 10)
+			}
+			s := New(conn, Config{Inline: inline})
+			s.RegisterHandler(&Handler{Name: "echo", Match: MustPath("message/body"), Func: func(s *Stream, st *Stanza) {
+				echoReply(t, s, st)
+			}})
+			done := make(chan error, 1)
+			go func() { done <- s.Run(context.Background()) }()
+
+			const n = 1000
+			body := strings.Repeat("x", 8<<10)
+			var all strings.Builder
+			all.WriteString(peerHeader)
+			for i := 0; i < n; i++ {
+				fmt.Fprintf(&all, `<message from='romeo@example.net/o' id='m%d'><body>%s</body></message>`, i, body)
+			}
+			all.WriteString(`</stream:stream>`)
+			wrote := make(chan error, 1)
+			go func() {
+				peer.SetWriteDeadline(time.Now().Add(10 * time.Second))
+				_, err := io.WriteString(peer, all.String())
+				wrote <- err
+			}()
+			if err := <-wrote; err != nil {
+				t.Fatalf("the peer could not write before reading: %v (the stream stopped reading)", err)
+			}
+			r := NewReader(peer, ReaderConfig{})
+			if _, err := r.ReadHeader(); err != nil {
+				t.Fatal(err)
+			}
+			var e fastxml.Element
+			for i := 0; i < n; i++ {
+				if err := r.Next(&e); err != nil {
+					t.Fatalf("reply %d: %v", i, err)
+				}
+				if id, _ := e.Root().Attr("", "id"); string(id.Raw()) != fmt.Sprintf("m%d", i) {
+					t.Fatalf("reply %d has id %s", i, id.Raw())
+				}
+			}
+			if err := r.Next(&e); err != io.EOF || !r.Closed() {
+				t.Fatalf("after the replies: %v, want our footer", err)
+			}
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("Run did not return")
+			}
+		})
+	}
+}
