@@ -77,7 +77,6 @@ type component func(addr string, sink bool) (stop func(), err error)
 // lastStats is the xmppcore component's counters, for syscall metrics.
 var lastStats *stream.Stats
 
-
 func runEcho(b *testing.B, c component, sink bool) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d %t", peerEnv, b.N, sink))
