@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/xmppcore/xmppcore/stanzapool"
 )
@@ -24,17 +25,17 @@ import (
 // sendQueue is a Stream's outgoing queue.
 type sendQueue struct {
 	mu      sync.Mutex
-	pending []byte // queued stanzas, back to back
-	n       int    // stanzas in pending
-	limit   int    // most stanzas pending at once (Config.QueueLen)
-	idle    bool   // the writer waits for kick
-	closed  bool   // the writer has taken its last batch
-	holding bool   // the inline reader is in a read chunk: see hold
-	writing bool   // a batch is being written; the next waits for it
-	spare   []byte // an emptied batch buffer, for the next pending
-	carry   []byte // the unwritten end of a batch, for the writer to finish
-	waiters int    // senders waiting for room
-	free    []*stanzapool.Buffer
+	pending []byte                                         // queued stanzas, back to back
+	n       int                                            // stanzas in pending
+	limit   int                                            // most stanzas pending at once (Config.QueueLen)
+	idle    bool                                           // the writer waits for kick
+	closed  bool                                           // the writer has taken its last batch
+	holding bool                                           // the inline reader is in a read chunk: see hold
+	writing bool                                           // a batch is being written; the next waits for it
+	spare   []byte                                         // an emptied batch buffer, for the next pending
+	carry   []byte                                         // the unwritten end of a batch, for the writer to finish
+	waiters int                                            // senders waiting for room
+	free    [freeBuffers]atomic.Pointer[stanzapool.Buffer] // emptied buffers for NewBuffer, without the lock
 
 	kick  chan struct{} // wakes an idle writer; capacity 1
 	room  chan struct{} // wakes one waiting sender; capacity 1
@@ -48,8 +49,8 @@ const holdBytes = 256 << 10
 
 // freeBuffers bounds the emptied buffers kept for NewBuffer. Buffers
 // go back at enqueue time, so only those held by senders between
-// NewBuffer and Send are out at once.
-const freeBuffers = 32
+// NewBuffer and Send are out at once: one per sending goroutine.
+const freeBuffers = 4
 
 // shrinkAbove is the capacity above which the writer drops a batch
 // buffer after writing it, so that one burst does not pin its memory.
@@ -60,19 +61,29 @@ func (q *sendQueue) init(limit int) {
 	q.kick = make(chan struct{}, 1)
 	q.room = make(chan struct{}, 1)
 	q.wrote = make(chan struct{}, 1)
-	q.free = make([]*stanzapool.Buffer, 0, freeBuffers)
 }
 
 // get returns an emptied buffer, or nil when none is kept.
 func (q *sendQueue) get() *stanzapool.Buffer {
-	q.mu.Lock()
-	var b *stanzapool.Buffer
-	if n := len(q.free); n > 0 {
-		b = q.free[n-1]
-		q.free = q.free[:n-1]
+	for i := range q.free {
+		if b := q.free[i].Swap(nil); b != nil {
+			return b
+		}
 	}
-	q.mu.Unlock()
-	return b
+	return nil
+}
+
+// recycle keeps b, emptied, for get, or releases it.
+func (q *sendQueue) recycle(b *stanzapool.Buffer) {
+	if !b.Reuse() { // it released b
+		return
+	}
+	for i := range q.free {
+		if q.free[i].CompareAndSwap(nil, b) {
+			return
+		}
+	}
+	b.Release()
 }
 
 // tryPut appends data as one stanza unless the queue is full, then
@@ -100,15 +111,9 @@ func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
 		q.idle = false
 	}
 	more := q.waiters > 0 && q.n < q.limit
-	if b != nil && len(q.free) < cap(q.free) {
-		if b.Reuse() { // or it releases b
-			q.free = append(q.free, b)
-		}
-		b = nil
-	}
 	q.mu.Unlock()
 	if b != nil {
-		b.Release()
+		q.recycle(b)
 	}
 	if wake {
 		signal(q.kick)

@@ -128,10 +128,16 @@ type Stream struct {
 	stats    Stats
 }
 
-// Stats counts a stream's traffic.
+// Stats counts a stream's traffic. Each counter has a cache line of its
+// own: the reader, the senders and the writer update them at once.
 type Stats struct {
-	StanzasIn, StanzasOut atomic.Uint64
-	Reads, Writes         atomic.Uint64 // read and write calls on the connection
+	StanzasIn  atomic.Uint64
+	_          [56]byte
+	StanzasOut atomic.Uint64
+	_          [56]byte
+	Reads      atomic.Uint64 // read calls on the connection
+	_          [56]byte
+	Writes     atomic.Uint64 // write calls on the connection
 }
 
 // New returns a Stream over conn. Nothing happens until Run.
