@@ -56,8 +56,9 @@ bench:
 	cd bench && $(GO) test -run XXX -bench Scan -benchtime $(BENCHTIME) -count $(COUNT) . | tee $(CACHE)/bench.txt
 	$(BENCHSTAT) $(CACHE)/bench.txt
 
-## bench-echo: the XEP-0114 component echo and sink benchmark, xmppcore
-## against gosrc.io/xmpp and a raw byte pipe.
+## bench-echo: the XEP-0114 component echo and sink benchmark: xmppcore
+## (handlers on the dispatcher, and inline) against gosrc.io/xmpp,
+## mellium.im/xmpp and a raw byte pipe; the server is a child process.
 bench-echo:
 	mkdir -p $(CACHE)
 	cd bench && $(GO) test -run XXX -bench Component -benchtime 200000x -count $(COUNT) . | tee $(CACHE)/bench-echo.txt

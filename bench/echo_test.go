@@ -38,6 +38,9 @@ const (
 // peerEnv makes the test binary run as the benchmark peer.
 const peerEnv = "XMPPCORE_BENCHPEER"
 
+// peerTimeout bounds one run: the peer is killed after it.
+const peerTimeout = 2 * time.Minute
+
 func TestMain(m *testing.M) {
 	if spec := os.Getenv(peerEnv); spec != "" {
 		os.Exit(runPeer(spec))
@@ -78,53 +81,70 @@ type component func(addr string, sink bool) (stop func(), err error)
 var lastStats *stream.Stats
 
 func runEcho(b *testing.B, c component, sink bool) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchpeer.Chat)))
+	b.ResetTimer()
+	r := run(b, c, b.N, sink)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/r.elapsed.Seconds(), "stanzas/s")
+	b.ReportMetric(float64(r.user+r.sys)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(r.sys)/float64(b.N), "sys-ns/op")
+	if st := r.stats; st != nil {
+		b.ReportMetric(float64(st.Reads.Load())/float64(b.N), "reads/op")
+		b.ReportMetric(float64(st.Writes.Load())/float64(b.N), "writes/op")
+	}
+}
+
+// runResult is what one run measured.
+type runResult struct {
+	elapsed, user, sys time.Duration
+	replies            int
+	stats              *stream.Stats // xmppcore's counters, or nil
+}
+
+// run starts the peer in a child process for n stanzas, connects the
+// component to it and waits for the peer's result.
+func run(tb testing.TB, c component, n int, sink bool) runResult {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d %t", peerEnv, b.N, sink))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d %t", peerEnv, n, sink))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer cmd.Wait()
+	// A component that stops answering must fail the run, not hang it.
+	watchdog := time.AfterFunc(peerTimeout, func() { cmd.Process.Kill() })
+	defer watchdog.Stop()
 	lines := bufio.NewScanner(out)
 	line := func() string {
 		if !lines.Scan() {
-			b.Fatalf("benchmark peer: no output (%v)", lines.Err())
+			tb.Fatalf("benchmark peer: no output (%v); after %v, the component has stopped answering", lines.Err(), peerTimeout)
 		}
 		if l := lines.Text(); !strings.HasPrefix(l, "error") {
 			return l
 		}
-		b.Fatalf("benchmark peer: %s", lines.Text())
+		tb.Fatalf("benchmark peer: %s", lines.Text())
 		return ""
 	}
 	addr := line()
-	b.ReportAllocs()
-	b.SetBytes(int64(len(benchpeer.Chat)))
-	b.ResetTimer()
+	lastStats = nil
 	user0, sys0 := cpuTime()
 	stop, err := c(addr, sink)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer stop()
-	var elapsed time.Duration
-	var replies int
-	if _, err := fmt.Sscanf(line(), "%d %d", &elapsed, &replies); err != nil {
-		b.Fatal(err)
+	var r runResult
+	if _, err := fmt.Sscanf(line(), "%d %d", &r.elapsed, &r.replies); err != nil {
+		tb.Fatal(err)
 	}
 	user1, sys1 := cpuTime()
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "stanzas/s")
-	b.ReportMetric(float64(user1+sys1-user0-sys0)/float64(b.N), "cpu-ns/op")
-	b.ReportMetric(float64(sys1-sys0)/float64(b.N), "sys-ns/op")
-	if st := lastStats; st != nil {
-		b.ReportMetric(float64(st.Reads.Load())/float64(b.N), "reads/op")
-		b.ReportMetric(float64(st.Writes.Load())/float64(b.N), "writes/op")
-		lastStats = nil
-	}
+	r.user, r.sys, r.stats = user1-user0, sys1-sys0, lastStats
+	return r
 }
 
 // cpuTime returns this process's user and system CPU time.
@@ -216,6 +236,7 @@ func BenchmarkComponentEcho(b *testing.B) {
 	b.Run("xmppcore", func(b *testing.B) { runEcho(b, xmppcoreComponent, false) })
 	b.Run("xmppcore-inline", func(b *testing.B) { runEcho(b, xmppcoreInline, false) })
 	b.Run("gosrc", func(b *testing.B) { runEcho(b, gosrcComponent, false) })
+	b.Run("mellium", func(b *testing.B) { runEcho(b, melliumComponent, false) })
 	b.Run("rawpipe", func(b *testing.B) { runEcho(b, rawPipe, false) })
 }
 
@@ -224,4 +245,33 @@ func BenchmarkComponentSink(b *testing.B) {
 	b.Run("xmppcore", func(b *testing.B) { runEcho(b, xmppcoreComponent, true) })
 	b.Run("xmppcore-inline", func(b *testing.B) { runEcho(b, xmppcoreInline, true) })
 	b.Run("gosrc", func(b *testing.B) { runEcho(b, gosrcComponent, true) })
+	b.Run("mellium", func(b *testing.B) { runEcho(b, melliumComponent, true) })
+}
+
+// Every component in the benchmark answers: a peer that stops
+// answering (as mellium's example handler does on Go 1.26 without the
+// fix in peers_test.go) fails here, in make test, instead of hanging
+// make bench-echo.
+func TestComponentsAnswer(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		c    component
+		sink bool
+	}{
+		{"xmppcore", xmppcoreComponent, false}, {"xmppcore-inline", xmppcoreInline, false},
+		{"gosrc", gosrcComponent, false}, {"mellium", melliumComponent, false}, {"rawpipe", rawPipe, false},
+		{"xmppcore/sink", xmppcoreComponent, true}, {"xmppcore-inline/sink", xmppcoreInline, true},
+		{"gosrc/sink", gosrcComponent, true}, {"mellium/sink", melliumComponent, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			const n = 2000
+			want := n
+			if c.sink {
+				want = 1
+			}
+			if r := run(t, c.c, n, c.sink); r.replies != want {
+				t.Fatalf("%d replies, want %d", r.replies, want)
+			}
+		})
+	}
 }
