@@ -99,13 +99,13 @@ func BenchmarkStreamEcho(b *testing.B) {
 			s.RegisterHandler(echobot.Handler(context.Background(), "", func(err error) { b.Error(err) }))
 			b.SetBytes(int64(len(benchChat)))
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := stream.CPUNanos()
 			b.ResetTimer()
 			if err := s.Run(context.Background()); err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
-			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(stream.CPUNanos()-cpu0)/float64(b.N), "cpu-ns/op")
 			if got := s.Stats().StanzasOut.Load(); got != uint64(b.N)+1 { // +1: our header
 				b.Fatalf("%d replies for %d stanzas", got-1, b.N)
 			}

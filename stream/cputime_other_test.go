@@ -1,6 +1,6 @@
 //go:build !unix
 
-package stream_test
+package stream
 
-// cpuTime is not measured on this system.
-func cpuTime() int64 { return 0 }
+// cpuNanos is not measured on this system.
+func cpuNanos() int64 { return 0 }

@@ -1,11 +1,11 @@
 //go:build unix
 
-package stream_test
+package stream
 
 import "syscall"
 
-// cpuTime returns the process's user and system CPU time in ns.
-func cpuTime() int64 {
+// cpuNanos returns the process's user and system CPU time in ns.
+func cpuNanos() int64 {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0

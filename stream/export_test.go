@@ -1,0 +1,4 @@
+package stream
+
+// CPUNanos is cpuNanos for the external test package's benchmarks.
+var CPUNanos = cpuNanos
