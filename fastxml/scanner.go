@@ -177,6 +177,11 @@ func (s *Scanner) Reset(r io.Reader) {
 	s.r = r
 }
 
+// SetSource makes the scanner read what follows from r, keeping what
+// it has buffered and its position in the input: the same input,
+// reached another way (through a wrapper, say).
+func (s *Scanner) SetSource(r io.Reader) { s.r = r }
+
 // ResetBytes makes the scanner scan b, which holds the whole input. The
 // scanner reads b in place and never writes to it; tokens are slices of
 // b.

@@ -82,6 +82,10 @@ func (r *Reader) Reset(src io.Reader) {
 	r.header, r.started, r.closed, r.err = Header{}, false, false, nil
 }
 
+// SetSource makes the Reader read what follows from src, keeping its
+// state and what it has buffered (see fastxml.Scanner.SetSource).
+func (r *Reader) SetSource(src io.Reader) { r.s.SetSource(src) }
+
 // ResetBytes makes the Reader read the stream held whole in b, in
 // place.
 func (r *Reader) ResetBytes(b []byte) {

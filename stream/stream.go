@@ -62,6 +62,12 @@ type Config struct {
 	// server's <handshake/> before dispatching anything else.
 	ComponentSecret string
 
+	// Negotiated, when set, is a stream already opened on the
+	// connection (by a client session's negotiation: TLS, SASL, bind):
+	// Run then sends no header and reads none, and goes on reading with
+	// this Reader, whose header is the peer's.
+	Negotiated *Reader
+
 	// Inline runs filters and handlers on the reader goroutine, on a
 	// view of the read buffer: no copy and no hand-off to a dispatcher
 	// goroutine, the fastest way for handlers that never block. Reading
@@ -275,7 +281,12 @@ func (s *Stream) Run(ctx context.Context) error {
 	}
 	// The dispatcher is woken when the reader is about to wait for the
 	// network, or every wakeEvery stanzas, not once per stanza.
-	s.r = NewReader(beforeRead{s}, rc)
+	if s.cfg.Negotiated != nil {
+		s.r = s.cfg.Negotiated
+		s.r.SetSource(beforeRead{s})
+	} else {
+		s.r = NewReader(beforeRead{s}, rc)
+	}
 	writer := make(chan struct{})
 	go func() { defer close(writer); s.writeLoop() }()
 	dispatcher := make(chan struct{})
@@ -372,10 +383,12 @@ func (s *Stream) write(batch []byte) error {
 
 // readLoop is the reader goroutine's work: headers, handshake, stanzas.
 func (s *Stream) readLoop(ctx context.Context) error {
-	if err := s.SendRaw(ctx, s.header()); err != nil {
-		return err
+	if s.cfg.Negotiated == nil {
+		if err := s.SendRaw(ctx, s.header()); err != nil {
+			return err
+		}
 	}
-	h, err := s.r.ReadHeader()
+	h, err := s.r.ReadHeader() // the negotiated Reader has it already
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,547 @@
+// Package client opens XMPP client sessions (RFC 6120): it connects,
+// secures the connection with TLS (STARTTLS, required by default, or
+// direct TLS per XEP-0368), authenticates with SASL, binds a resource,
+// and hands over a stream.Stream ready to Run.
+//
+// The negotiation is synchronous and happens before the Stream's
+// goroutines start; every failure comes back typed: a *TLSError with
+// the real cause (unknown authority, name mismatch, expired, ...), a
+// *SASLError with the server's condition and text, a *stream.Error or
+// *stream.RemoteError for stream-level trouble.
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/xmppcore/xmppcore/fastxml"
+	"github.com/xmppcore/xmppcore/sasl"
+	"github.com/xmppcore/xmppcore/stanza"
+	"github.com/xmppcore/xmppcore/stream"
+)
+
+// TLSMode says how the connection is secured.
+type TLSMode int
+
+const (
+	// StartTLS upgrades the connection with STARTTLS, and refuses a
+	// server that does not offer it: never a silent fall back to
+	// cleartext (the seed's force_starttls). The default.
+	StartTLS TLSMode = iota
+	// DirectTLS speaks TLS from the first byte (XEP-0368, port 5223).
+	DirectTLS
+	// NoTLS never uses TLS (the seed's disable_starttls). Passwords then
+	// travel in the clear unless SCRAM is used: for tests on loopback.
+	NoTLS
+)
+
+// Namespaces of the negotiation.
+const (
+	NSTLS     = "urn:ietf:params:xml:ns:xmpp-tls"
+	NSSASL    = "urn:ietf:params:xml:ns:xmpp-sasl"
+	NSBind    = "urn:ietf:params:xml:ns:xmpp-bind"
+	NSSession = "urn:ietf:params:xml:ns:xmpp-session"
+)
+
+// Config configures Dial. JID and Password are required; the rest has
+// defaults.
+type Config struct {
+	// JID is the account, localpart@domain, with an optional /resource
+	// to ask for.
+	JID      string
+	Password string
+	// Addr is host:port to connect to. Default: the JID's domain, port
+	// 5222 (5223 with DirectTLS).
+	Addr string
+	// TLS is how the connection is secured; default StartTLS.
+	TLS TLSMode
+	// TLSConfig is cloned for the handshake. Its ServerName is always
+	// set to the JID's domain (never the address dialed), and its
+	// MinVersion is at least TLS 1.2. Default: the system's roots.
+	TLSConfig *tls.Config
+	// CAFile, when set, is a PEM file of the certificate authorities to
+	// trust instead of the system's.
+	CAFile string
+	// Mechanisms lists the SASL mechanisms to use, best first. Default:
+	// SCRAM-SHA-512, SCRAM-SHA-256, SCRAM-SHA-1, PLAIN. PLAIN is used
+	// only over TLS unless AllowPlainWithoutTLS is set.
+	Mechanisms           []string
+	AllowPlainWithoutTLS bool
+	// Stream configures the session's Stream (filters, queues, Inline,
+	// ...); its Namespace and To are set by Dial.
+	Stream stream.Config
+	// Dialer dials the TCP connection. Default: a net.Dialer.
+	Dialer *net.Dialer
+}
+
+// Session is a negotiated client session: a Stream to Run, and what the
+// negotiation established.
+type Session struct {
+	*stream.Stream
+	// JID is the full JID the server bound.
+	JID string
+	// TLS is the TLS connection state (nil with NoTLS).
+	TLS *tls.ConnectionState
+	// Mechanism is the SASL mechanism used.
+	Mechanism string
+}
+
+// TLSError is a failed TLS handshake, with its cause in words.
+type TLSError struct {
+	Cause string // "unknown authority", "name mismatch", "expired", ...
+	Err   error
+}
+
+func (e *TLSError) Error() string { return "client: TLS: " + e.Cause + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *TLSError) Unwrap() error { return e.Err }
+
+// SASLError is a SASL <failure/> from the server (RFC 6120 §6.5).
+type SASLError struct {
+	Mechanism string
+	Condition string // not-authorized, invalid-mechanism, ...
+	Text      string
+}
+
+func (e *SASLError) Error() string {
+	s := "client: SASL " + e.Mechanism + " failed: " + e.Condition
+	if e.Text != "" {
+		s += ": " + e.Text
+	}
+	return s
+}
+
+// Errors of the negotiation.
+var (
+	ErrNoStartTLS   = errors.New("client: the server does not offer STARTTLS, and TLS is required")
+	ErrNoMechanism  = errors.New("client: no SASL mechanism in common with the server")
+	ErrBindRefused  = errors.New("client: the server refused to bind a resource")
+	ErrBadFeatures  = errors.New("client: expected <stream:features>")
+	ErrTLSRefused   = errors.New("client: the server answered STARTTLS with <failure/>")
+	ErrPlainInClear = errors.New("client: PLAIN without TLS is refused (Config.AllowPlainWithoutTLS)")
+)
+
+// Dial connects, negotiates the session and returns it, ready to Run.
+// ctx bounds the whole negotiation; cancelling it aborts the attempt
+// (the seed's cancel_connection_attempt).
+func Dial(ctx context.Context, cfg Config) (*Session, error) {
+	local, domain, resource, err := splitJID(cfg.JID)
+	if err != nil {
+		return nil, err
+	}
+	addr := cfg.Addr
+	if addr == "" {
+		port := "5222"
+		if cfg.TLS == DirectTLS {
+			port = "5223"
+		}
+		addr = net.JoinHostPort(domain, port)
+	}
+	d := cfg.Dialer
+	if d == nil {
+		d = &net.Dialer{}
+	}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	n := &negotiation{cfg: cfg, raw: conn, conn: conn, local: local, domain: domain, resource: resource}
+	s, err := n.run(ctx)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// splitJID splits localpart@domain/resource.
+func splitJID(j string) (local, domain, resource string, err error) {
+	bare, resource, _ := strings.Cut(j, "/")
+	local, domain, ok := strings.Cut(bare, "@")
+	if !ok || local == "" || domain == "" {
+		return "", "", "", fmt.Errorf("client: JID %q is not localpart@domain", j)
+	}
+	return local, domain, resource, nil
+}
+
+// negotiation is one session's negotiation state.
+type negotiation struct {
+	cfg                     Config
+	raw, conn               net.Conn
+	local, domain, resource string
+	r                       *stream.Reader
+	e                       fastxml.Element
+	tls                     *tls.ConnectionState
+	mech                    string
+}
+
+func (n *negotiation) run(ctx context.Context) (*Session, error) {
+	// ctx's deadline and cancellation reach the blocking reads and
+	// writes through the connection's deadline.
+	if dl, ok := ctx.Deadline(); ok {
+		n.raw.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { n.raw.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	if n.cfg.TLS == DirectTLS {
+		if err := n.handshake(ctx); err != nil {
+			return nil, err
+		}
+	}
+	authed := false
+	for {
+		feats, err := n.open(authed)
+		if err != nil {
+			return nil, ctxErr(ctx, err)
+		}
+		switch {
+		case n.tls == nil && n.cfg.TLS == StartTLS:
+			if !feats.Child(NSTLS, "starttls").Valid() {
+				return nil, ErrNoStartTLS
+			}
+			if err := n.startTLS(ctx); err != nil {
+				return nil, ctxErr(ctx, err)
+			}
+		case !authed:
+			if err := n.authenticate(feats); err != nil {
+				return nil, ctxErr(ctx, err)
+			}
+			authed = true
+		default:
+			jid, err := n.bind(feats)
+			if err != nil {
+				return nil, ctxErr(ctx, err)
+			}
+			n.raw.SetDeadline(time.Time{})
+			scfg := n.cfg.Stream
+			scfg.Namespace, scfg.To, scfg.Negotiated = stream.NSClient, n.domain, n.r
+			return &Session{Stream: stream.New(n.conn, scfg), JID: jid, TLS: n.tls, Mechanism: n.mech}, nil
+		}
+	}
+}
+
+// ctxErr prefers ctx's error when ctx ended the negotiation.
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
+	return err
+}
+
+// open sends our stream header on a fresh reader and returns the
+// server's features. The last stream (after authentication) is the
+// session's, read with the Stream's reader configuration.
+func (n *negotiation) open(last bool) (fastxml.Node, error) {
+	rc := n.cfg.Stream.Reader
+	rc.ContentNamespaces = []string{stream.NSClient}
+	if !last {
+		rc.BufferSize = 4 << 10
+	} else if rc.BufferSize == 0 {
+		rc.BufferSize = 64 << 10
+	}
+	n.r = stream.NewReader(n.conn, rc)
+	h := []byte("<?xml version='1.0'?><stream:stream xmlns='" + stream.NSClient + "' xmlns:stream='" + stream.NSStreams + "' to='")
+	h = stanza.AppendAttrValue(h, n.domain)
+	h = append(h, "' version='1.0'>"...)
+	if _, err := n.conn.Write(h); err != nil {
+		return fastxml.Node{}, err
+	}
+	if _, err := n.r.ReadHeader(); err != nil {
+		return fastxml.Node{}, err
+	}
+	root, err := n.next()
+	if err != nil {
+		return fastxml.Node{}, err
+	}
+	if !root.Is(stream.NSStreams, "features") {
+		return fastxml.Node{}, fmt.Errorf("%w, got <%s>", ErrBadFeatures, root.Local())
+	}
+	return root, nil
+}
+
+// next reads the next first-level element; a stream error is returned
+// as a *stream.RemoteError.
+func (n *negotiation) next() (fastxml.Node, error) {
+	if err := n.r.Next(&n.e); err != nil {
+		return fastxml.Node{}, err
+	}
+	root := n.e.Root()
+	if root.Is(stream.NSStreams, "error") {
+		re := &stream.RemoteError{Condition: stream.ErrUndefinedCondition}
+		for c := root.FirstElement(); c.Valid(); c = c.NextElement() {
+			if string(c.Local()) == "text" {
+				re.Text = string(c.AppendText(nil))
+			} else {
+				re.Condition = stream.Condition(c.Local())
+			}
+		}
+		return fastxml.Node{}, re
+	}
+	return root, nil
+}
+
+// startTLS asks for TLS and performs the handshake.
+func (n *negotiation) startTLS(ctx context.Context) error {
+	if _, err := n.conn.Write([]byte("<starttls xmlns='" + NSTLS + "'/>")); err != nil {
+		return err
+	}
+	root, err := n.next()
+	if err != nil {
+		return err
+	}
+	if !root.Is(NSTLS, "proceed") {
+		return ErrTLSRefused
+	}
+	// Whatever the old reader buffered after <proceed/> was sent in the
+	// clear before TLS: it is dropped with the reader (open makes a new
+	// one on the TLS connection).
+	return n.handshake(ctx)
+}
+
+// tlsConfig returns the TLS configuration for the handshake.
+func (n *negotiation) tlsConfig() (*tls.Config, error) {
+	var c *tls.Config
+	if n.cfg.TLSConfig != nil {
+		c = n.cfg.TLSConfig.Clone()
+	} else {
+		c = &tls.Config{}
+	}
+	c.ServerName = n.domain
+	if c.MinVersion < tls.VersionTLS12 {
+		c.MinVersion = tls.VersionTLS12
+	}
+	c.Renegotiation = tls.RenegotiateNever
+	if n.cfg.TLS == DirectTLS && len(c.NextProtos) == 0 {
+		c.NextProtos = []string{"xmpp-client"} // XEP-0368
+	}
+	if n.cfg.CAFile != "" {
+		pem, err := os.ReadFile(n.cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("client: CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("client: CA file %s holds no PEM certificate", n.cfg.CAFile)
+		}
+		c.RootCAs = pool
+	}
+	return c, nil
+}
+
+func (n *negotiation) handshake(ctx context.Context) error {
+	c, err := n.tlsConfig()
+	if err != nil {
+		return err
+	}
+	tc := tls.Client(n.raw, c)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return &TLSError{Cause: tlsCause(err), Err: err}
+	}
+	cs := tc.ConnectionState()
+	n.conn, n.tls = tc, &cs
+	return nil
+}
+
+// tlsCause names why a TLS handshake failed.
+func tlsCause(err error) string {
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	var ae tls.AlertError
+	var ve *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &ua):
+		return "unknown authority"
+	case errors.As(err, &he):
+		return "name mismatch"
+	case errors.As(err, &ci):
+		switch ci.Reason {
+		case x509.Expired:
+			return "expired or not yet valid"
+		case x509.NotAuthorizedToSign:
+			return "issuer not allowed to sign"
+		case x509.IncompatibleUsage:
+			return "certificate not for servers"
+		}
+		return "invalid certificate"
+	case errors.As(err, &ve):
+		return "certificate verification failed"
+	case errors.As(err, &ae):
+		return "alert from the server"
+	}
+	return "handshake failed"
+}
+
+// defaultMechanisms is the preference order.
+var defaultMechanisms = []string{"SCRAM-SHA-512", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"}
+
+// authenticate runs SASL with the best mechanism both sides have.
+func (n *negotiation) authenticate(feats fastxml.Node) error {
+	mechs := feats.Child(NSSASL, "mechanisms")
+	offered := map[string]bool{}
+	plus := false
+	for c := mechs.FirstElement(); c.Valid(); c = c.NextElement() {
+		name := string(c.AppendText(nil))
+		offered[name] = true
+		plus = plus || strings.HasSuffix(name, "-PLUS")
+	}
+	want := n.cfg.Mechanisms
+	if len(want) == 0 {
+		want = defaultMechanisms
+	}
+	creds := sasl.Credentials{Username: n.local, Password: n.cfg.Password}
+	var m sasl.Mechanism
+	for _, name := range want {
+		if !offered[name] {
+			continue
+		}
+		if name == "PLAIN" {
+			if n.tls == nil && !n.cfg.AllowPlainWithoutTLS {
+				continue
+			}
+			m = sasl.Plain(creds)
+			break
+		}
+		// Without channel binding: the flag says whether we could bind
+		// (y) or not (n). A server that offers -PLUS refuses y as a
+		// downgrade, and -PLUS needs a binding type both sides know
+		// (XEP-0440), so then we say n.
+		var b *sasl.Binding
+		if n.tls != nil && !plus {
+			b = &sasl.Binding{}
+		}
+		switch name {
+		case "SCRAM-SHA-512":
+			m = sasl.SCRAM(sasl.SHA512, creds, b)
+		case "SCRAM-SHA-256":
+			m = sasl.SCRAM(sasl.SHA256, creds, b)
+		case "SCRAM-SHA-1":
+			m = sasl.SCRAM(sasl.SHA1, creds, b)
+		}
+		if m != nil {
+			break
+		}
+	}
+	if m == nil {
+		if offered["PLAIN"] && n.tls == nil {
+			return ErrPlainInClear
+		}
+		return ErrNoMechanism
+	}
+	n.mech = m.Name()
+	initial, err := m.Start()
+	if err != nil {
+		return err
+	}
+	msg := "<auth xmlns='" + NSSASL + "' mechanism='" + m.Name() + "'>" + encode64(initial) + "</auth>"
+	if _, err := n.conn.Write([]byte(msg)); err != nil {
+		return err
+	}
+	for {
+		root, err := n.next()
+		if err != nil {
+			return err
+		}
+		data, err := decode64(root.AppendText(nil))
+		if err != nil {
+			return err
+		}
+		switch {
+		case root.Is(NSSASL, "challenge"):
+			resp, err := m.Next(data)
+			if err != nil {
+				n.conn.Write([]byte("<abort xmlns='" + NSSASL + "'/>"))
+				return err
+			}
+			if _, err := n.conn.Write([]byte("<response xmlns='" + NSSASL + "'>" + encode64(resp) + "</response>")); err != nil {
+				return err
+			}
+		case root.Is(NSSASL, "success"):
+			return m.Verify(data)
+		case root.Is(NSSASL, "failure"):
+			se := &SASLError{Mechanism: m.Name(), Condition: "not-authorized"}
+			for c := root.FirstElement(); c.Valid(); c = c.NextElement() {
+				if string(c.Local()) == "text" {
+					se.Text = string(c.AppendText(nil))
+				} else {
+					se.Condition = string(c.Local())
+				}
+			}
+			return se
+		default:
+			return fmt.Errorf("client: unexpected <%s> during SASL", root.Local())
+		}
+	}
+}
+
+// encode64 is base64 with "=" for empty data (RFC 6120 §6.4.2).
+func encode64(b []byte) string {
+	if len(b) == 0 {
+		return "="
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func decode64(b []byte) ([]byte, error) {
+	s := strings.TrimSpace(string(b))
+	if s == "" || s == "=" {
+		return nil, nil
+	}
+	d, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("client: SASL data is not base64: %w", err)
+	}
+	return d, nil
+}
+
+// bind binds a resource (RFC 6120 §7) and, where the server requires
+// it, establishes the legacy session (RFC 3921).
+func (n *negotiation) bind(feats fastxml.Node) (string, error) {
+	if !feats.Child(NSBind, "bind").Valid() {
+		return "", fmt.Errorf("%w: no <bind/> feature", ErrBindRefused)
+	}
+	var b stanza.Builder
+	b.IQ("", "", "set", "bind-1").Start("bind").Attr("xmlns", NSBind)
+	if n.resource != "" {
+		b.Element("resource", n.resource)
+	}
+	b.EndAll()
+	if _, err := n.conn.Write(b.Bytes()); err != nil {
+		return "", err
+	}
+	root, err := n.next()
+	if err != nil {
+		return "", err
+	}
+	typ, _ := root.Attr("", "type")
+	jid := root.Child(NSBind, "bind").Child(NSBind, "jid")
+	if !root.Is(stream.NSClient, "iq") || string(typ.Raw()) != "result" || !jid.Valid() {
+		return "", fmt.Errorf("%w: %s", ErrBindRefused, root.Raw())
+	}
+	full := string(jid.AppendText(nil))
+	if sess := feats.Child(NSSession, "session"); sess.Valid() && !sess.Child(NSSession, "optional").Valid() {
+		b.Reset(nil)
+		b.IQ("", "", "set", "session-1").Start("session").Attr("xmlns", NSSession).EndAll()
+		if _, err := n.conn.Write(b.Bytes()); err != nil {
+			return "", err
+		}
+		root, err := n.next()
+		if err != nil {
+			return "", err
+		}
+		if typ, _ := root.Attr("", "type"); string(typ.Raw()) != "result" {
+			return "", fmt.Errorf("client: session refused: %s", root.Raw())
+		}
+	}
+	return full, nil
+}
