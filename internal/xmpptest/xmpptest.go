@@ -43,8 +43,6 @@ type Server struct {
 	Users                                 [2]Account
 	Dir                                   string // the run directory (logs)
 
-	cmd  *exec.Cmd
-	stop func() error
 }
 
 // Addr returns host:port for a port of the server.
@@ -162,7 +160,6 @@ func (s *Server) start(t testing.TB, cmd *exec.Cmd, stop func() error) <-chan er
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait(); logf.Close() }()
-	s.cmd = cmd
 	t.Cleanup(func() {
 		if stop != nil {
 			stop()
