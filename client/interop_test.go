@@ -3,10 +3,14 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/xmppcore/xmppcore/internal/echobot"
 	"github.com/xmppcore/xmppcore/internal/xmpptest"
 	"github.com/xmppcore/xmppcore/stanza"
 	"github.com/xmppcore/xmppcore/stream"
@@ -43,6 +47,8 @@ func TestInterop(t *testing.T) {
 					})
 				}
 			}
+			t.Run("component-echo", func(t *testing.T) { componentEcho(t, srv) })
+			t.Run("close-flushes-queue", func(t *testing.T) { closeFlushes(t, srv) })
 			t.Run("wrong-password", func(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
@@ -103,4 +109,111 @@ func roundTrip(t *testing.T, ctx context.Context, sess *Session) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after Close")
 	}
+}
+
+// dial opens a session for account a over STARTTLS.
+func dial(t *testing.T, ctx context.Context, srv *xmpptest.Server, a xmpptest.Account) *Session {
+	t.Helper()
+	sess, err := Dial(ctx, Config{JID: a.JID, Password: a.Password, Addr: srv.Addr(srv.C2SPort), CAFile: srv.CAFile})
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", a.JID, err, srv.Log())
+	}
+	return sess
+}
+
+// The echo bot of xmppbench bot, as an XEP-0114 component of the real
+// server, reached from a client: the client's message comes back with
+// to and from swapped.
+func componentEcho(t *testing.T, srv *xmpptest.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn, err := net.Dial("tcp", srv.Addr(srv.ComponentPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot := stream.New(conn, stream.Config{Namespace: stream.NSComponent, To: srv.Component, ComponentSecret: srv.ComponentSecret, Inline: true})
+	bot.RegisterHandler(echobot.Handler(ctx, "", nil))
+	ready := make(chan struct{})
+	bot.Events().Once(stream.EventSessionStart, func(any) { close(ready) })
+	botDone := make(chan error, 1)
+	go func() { botDone <- bot.Run(ctx) }()
+	select {
+	case <-ready:
+	case err := <-botDone:
+		t.Fatalf("component: %v\n%s", err, srv.Log())
+	}
+
+	sess := dial(t, ctx, srv, srv.Users[0])
+	got := make(chan string, 1)
+	sess.RegisterHandler(&stream.Handler{Name: "echo", Match: stream.MustPath("message/body"), Func: func(s *stream.Stream, st *stream.Stanza) {
+		got <- string(st.Attr("from")) + " " + string(st.Root().ChildLocal("body").AppendText(nil))
+	}})
+	done := make(chan error, 1)
+	go func() { done <- sess.Run(ctx) }()
+	buf := sess.NewBuffer()
+	var b stanza.Builder
+	b.Reset(buf.B)
+	b.Message("echo@"+srv.Component, "", "chat", "c-1").Element("body", "ping & <pong>").End()
+	buf.B = b.Bytes()
+	if err := sess.Send(ctx, buf); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case g := <-got:
+		if want := "echo@" + srv.Component + " ping & <pong>"; g != want {
+			t.Errorf("got %q, want %q", g, want)
+		}
+	case <-ctx.Done():
+		t.Fatalf("no echo from the component\n%s", srv.Log())
+	}
+	sess.Close()
+	bot.Close()
+	for _, c := range []chan error{done, botDone} {
+		if err := <-c; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}
+}
+
+// Close sends everything queued before the footer: 300 messages queued
+// at once and the stream closed right away all reach the other account.
+func closeFlushes(t *testing.T, srv *xmpptest.Server) {
+	const n = 300
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	bob := dial(t, ctx, srv, srv.Users[1])
+	var count atomic.Int32
+	all := make(chan struct{})
+	bob.RegisterHandler(&stream.Handler{Name: "count", Match: stream.MustPath("message/body"), Func: func(*stream.Stream, *stream.Stanza) {
+		if count.Add(1) == n {
+			close(all)
+		}
+	}})
+	bobDone := make(chan error, 1)
+	go func() { bobDone <- bob.Run(ctx) }()
+
+	alice := dial(t, ctx, srv, srv.Users[0])
+	aliceDone := make(chan error, 1)
+	go func() { aliceDone <- alice.Run(ctx) }()
+	for i := 0; i < n; i++ {
+		buf := alice.NewBuffer()
+		var b stanza.Builder
+		b.Reset(buf.B)
+		b.Message(bob.JID, "", "chat", fmt.Sprintf("q-%d", i)).Element("body", fmt.Sprint(i)).End()
+		buf.B = b.Bytes()
+		if err := alice.Send(ctx, buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alice.Close()
+	if err := <-aliceDone; err != nil {
+		t.Errorf("alice: %v", err)
+	}
+	select {
+	case <-all:
+	case <-ctx.Done():
+		t.Fatalf("bob got %d of %d messages", count.Load(), n)
+	}
+	bob.Close()
+	<-bobDone
 }
