@@ -5,6 +5,8 @@
 //	xmppbench parse [--json] [FILE] scanner throughput over a stream held in memory
 //	xmppbench scan [FILE|-]         check a raw XMPP stream, one line per stanza
 //	xmppbench bot --addr --component --secret   an XEP-0114 echo component
+//	xmppbench bot --jid --password              the same echo bot as a client
+//	xmppbench login --jid --password            log in, send a message, time the round trip
 //
 // Run "xmppbench help" for the flags of each command.
 package main
@@ -32,7 +34,8 @@ Commands:
   (none)   parse the generated chat and mixed corpora and print a table
   parse    scanner throughput over a stream held in memory
   scan     check a raw XMPP stream and print each stanza on one line
-  bot      an XEP-0114 component that echoes every message with a body
+  bot      an echo bot (XEP-0114 component, or client with --jid)
+  login    log in as a client, send a message and time the round trip
 
 Run "xmppbench COMMAND -h" for a command's flags.
 `
@@ -49,6 +52,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runScan(args[1:], stdin, stdout, stderr)
 	case "bot":
 		return runBot(args[1:], stdout, stderr)
+	case "login":
+		return runLogin(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
