@@ -120,6 +120,15 @@ func (e *SASLError) Error() string {
 	return s
 }
 
+// Events the negotiation emits on Config.Stream.Events (the seed's
+// names), before the Stream exists; they stay registered on the
+// session's Stream.
+const (
+	EventTLSSuccess   = "tls_success"       // the TLS handshake succeeded; data: tls.ConnectionState
+	EventInvalidChain = "ssl_invalid_chain" // the server's certificate was refused; data: *TLSError
+	EventAuthFailed   = "failed_auth"       // SASL failed; data: *SASLError or the error
+)
+
 // Errors of the negotiation.
 var (
 	ErrNoStartTLS   = errors.New("client: the server does not offer STARTTLS, and TLS is required")
@@ -153,6 +162,9 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Stream.Events == nil {
+		cfg.Stream.Events = new(stream.Events)
 	}
 	n := &negotiation{cfg: cfg, raw: conn, conn: conn, local: local, domain: domain, resource: resource}
 	s, err := n.run(ctx)
@@ -214,6 +226,7 @@ func (n *negotiation) run(ctx context.Context) (*Session, error) {
 			}
 		case !authed:
 			if err := n.authenticate(feats); err != nil {
+				n.cfg.Stream.Events.Emit(EventAuthFailed, err)
 				return nil, ctxErr(ctx, err)
 			}
 			authed = true
@@ -345,9 +358,15 @@ func (n *negotiation) handshake(ctx context.Context) error {
 	}
 	tc := tls.Client(n.raw, c)
 	if err := tc.HandshakeContext(ctx); err != nil {
-		return &TLSError{Cause: tlsCause(err), Err: err}
+		te := &TLSError{Cause: tlsCause(err), Err: err}
+		var ve *tls.CertificateVerificationError
+		if errors.As(err, &ve) {
+			n.cfg.Stream.Events.Emit(EventInvalidChain, te)
+		}
+		return te
 	}
 	cs := tc.ConnectionState()
+	n.cfg.Stream.Events.Emit(EventTLSSuccess, cs)
 	n.conn, n.tls = tc, &cs
 	return nil
 }

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -35,10 +36,24 @@ func TestInterop(t *testing.T) {
 					t.Run(mode.name+"/"+mech, func(t *testing.T) {
 						ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 						defer cancel()
+						var events stream.Events
+						tlsOK := make(chan any, 1)
+						events.Once(EventTLSSuccess, func(d any) { tlsOK <- d })
 						sess, err := Dial(ctx, Config{JID: alice.JID, Password: alice.Password, Addr: srv.Addr(mode.port),
-							TLS: mode.tls, CAFile: srv.CAFile, Mechanisms: []string{mech}})
+							TLS: mode.tls, CAFile: srv.CAFile, Mechanisms: []string{mech}, Stream: stream.Config{Events: &events}})
 						if err != nil {
 							t.Fatalf("%v\n%s", err, srv.Log())
+						}
+						select {
+						case d := <-tlsOK:
+							if cs, ok := d.(tls.ConnectionState); !ok || !cs.HandshakeComplete || cs.ServerName != srv.Domain {
+								t.Errorf("tls_success data %#v", d)
+							}
+						default:
+							t.Error("no tls_success event")
+						}
+						if sess.Events() != &events {
+							t.Error("the session's Stream does not use the configured event hub")
 						}
 						if sess.Mechanism != mech || !strings.HasPrefix(sess.JID, alice.JID+"/") || sess.TLS == nil {
 							t.Errorf("session %+v", sess)
@@ -61,10 +76,22 @@ func TestInterop(t *testing.T) {
 			t.Run("untrusted-ca", func(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
-				_, err := Dial(ctx, Config{JID: alice.JID, Password: alice.Password, Addr: srv.Addr(srv.DirectTLSPort), TLS: DirectTLS})
+				var events stream.Events
+				invalid := make(chan any, 1)
+				events.Once(EventInvalidChain, func(d any) { invalid <- d })
+				_, err := Dial(ctx, Config{JID: alice.JID, Password: alice.Password, Addr: srv.Addr(srv.DirectTLSPort), TLS: DirectTLS,
+					Stream: stream.Config{Events: &events}})
 				var te *TLSError
 				if !errors.As(err, &te) || te.Cause != "unknown authority" {
 					t.Fatalf("no CA given: %v", err)
+				}
+				select {
+				case d := <-invalid:
+					if d != any(te) {
+						t.Errorf("ssl_invalid_chain data %v, want the returned error", d)
+					}
+				default:
+					t.Error("no ssl_invalid_chain event")
 				}
 			})
 		})

@@ -62,6 +62,12 @@ type Config struct {
 	// server's <handshake/> before dispatching anything else.
 	ComponentSecret string
 
+	// Events, when set, is the event hub the Stream emits on, so that
+	// handlers registered before the Stream exists (say, for a client
+	// session's negotiation events) stay registered. Default: a hub of
+	// the Stream's own.
+	Events *Events
+
 	// Negotiated, when set, is a stream already opened on the
 	// connection (by a client session's negotiation: TLS, SASL, bind):
 	// Run then sends no header and reads none, and goes on reading with
@@ -115,7 +121,7 @@ type Stream struct {
 	mu         sync.Mutex // serialises changes to handlers and filters
 	filterSeq  int
 
-	events Events
+	events *Events
 	sched  scheduler
 	kinds  atomic.Pointer[[]Kind]
 
@@ -172,6 +178,9 @@ func New(conn net.Conn, cfg Config) *Stream {
 		done:    make(chan struct{}),
 	}
 	s.out.init(cfg.QueueLen)
+	if s.events = cfg.Events; s.events == nil {
+		s.events = new(Events)
+	}
 	if sc, ok := conn.(syscall.Conn); ok && canTryWrite {
 		if rc, err := sc.SyscallConn(); err == nil {
 			s.raw = rc
@@ -197,7 +206,7 @@ func (s *Stream) Peer() *Header { return s.peer.Load() }
 func (s *Stream) Stats() *Stats { return &s.stats }
 
 // Events returns the stream's event hub.
-func (s *Stream) Events() *Events { return &s.events }
+func (s *Stream) Events() *Events { return s.events }
 
 // Done is closed when Run has returned (the seed's disconnected future).
 func (s *Stream) Done() <-chan struct{} { return s.done }
