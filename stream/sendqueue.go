@@ -279,6 +279,20 @@ func (q *sendQueue) flush() []byte {
 	return q.takeLocked()
 }
 
+// drop discards what is pending and not yet being written, and returns
+// how many stanzas that was.
+func (q *sendQueue) drop() int {
+	q.mu.Lock()
+	n := q.n
+	q.pending, q.n = q.pending[:0], 0
+	wake := q.waiters > 0
+	q.mu.Unlock()
+	if wake {
+		signal(q.room)
+	}
+	return n
+}
+
 // signal makes a non-blocking send on a wake-up channel of capacity 1.
 func signal(c chan struct{}) {
 	select {

@@ -134,6 +134,7 @@ type Stream struct {
 	done     chan struct{} // closed when Run has returned
 	endOnce  sync.Once
 	tail     []byte // what the writer sends last (stream error, footer)
+	reason   string // Disconnect's reason; under tailMu
 	tailMu   sync.Mutex
 	sentTail atomic.Bool
 	err      error
@@ -512,17 +513,41 @@ func (s *Stream) isClosing() bool {
 }
 
 // Close ends the stream from our side: everything queued is sent, then
-// our footer; Run returns once the peer has closed too, or the
-// connection is gone. (Waiting with a deadline and aborting is the
-// connection layer's disconnect.)
-func (s *Stream) Close() {
+// our footer; Run returns once the peer has closed too, or after
+// Config.CloseWait, when the connection is closed.
+func (s *Stream) Close() { s.closeWithin(s.cfg.CloseWait, "") }
+
+// Disconnect ends the stream from our side and waits for Run to return
+// (the seed's disconnect): everything queued is sent first, unless
+// dropQueue is set (the seed's ignore_send_queue); then our footer; then
+// it waits up to wait for the peer's footer before it closes the
+// connection. reason is kept for DisconnectReason. It returns Run's
+// error.
+func (s *Stream) Disconnect(wait time.Duration, reason string, dropQueue bool) error {
+	if dropQueue {
+		s.out.drop()
+	}
+	s.closeWithin(wait, reason)
+	<-s.done
+	return s.err
+}
+
+// DisconnectReason returns the reason given to Disconnect ("" otherwise).
+func (s *Stream) DisconnectReason() string {
+	s.tailMu.Lock()
+	defer s.tailMu.Unlock()
+	return s.reason
+}
+
+func (s *Stream) closeWithin(wait time.Duration, reason string) {
 	s.endOnce.Do(func() {
 		s.tailMu.Lock()
 		s.tail = s.footer()
+		s.reason = reason
 		s.tailMu.Unlock()
 		s.ended.Store(true)
 		close(s.closing)
-		t := time.AfterFunc(s.cfg.CloseWait, func() { s.conn.Close() })
+		t := time.AfterFunc(wait, func() { s.conn.Close() })
 		go func() { <-s.done; t.Stop() }()
 	})
 }
