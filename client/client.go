@@ -26,6 +26,7 @@ import (
 	"github.com/xmppcore/xmppcore/sasl"
 	"github.com/xmppcore/xmppcore/stanza"
 	"github.com/xmppcore/xmppcore/stream"
+	xtls "github.com/xmppcore/xmppcore/tls"
 )
 
 // TLSMode says how the connection is secured.
@@ -58,9 +59,16 @@ type Config struct {
 	// to ask for.
 	JID      string
 	Password string
-	// Addr is host:port to connect to. Default: the JID's domain, port
-	// 5222 (5223 with DirectTLS).
+	// Addr is host:port to connect to. Default: where DNS SRV says
+	// (Resolver), or the JID's domain on port 5222 (5223 with DirectTLS).
 	Addr string
+	// Resolver finds the targets when Addr is empty (the seed's
+	// configure_dns). Default: DNS SRV through the system's nameserver.
+	Resolver Resolver
+	// NoIPv6 connects over IPv4 only (the seed's use_ipv6 = False).
+	// Otherwise a name with both kinds of addresses is dialed with a
+	// happy-eyeballs race between the families (net.Dialer's).
+	NoIPv6 bool
 	// TLS is how the connection is secured; default StartTLS.
 	TLS TLSMode
 	// TLSConfig is cloned for the handshake. Its ServerName is always
@@ -80,6 +88,13 @@ type Config struct {
 	Stream stream.Config
 	// Dialer dials the TCP connection. Default: a net.Dialer.
 	Dialer *net.Dialer
+}
+
+// Resolver finds where to connect for an XMPP domain.
+type Resolver interface {
+	// Targets returns the places to try, in order. With directTLS,
+	// XEP-0368 direct TLS targets may come first.
+	Targets(ctx context.Context, domain string, directTLS bool) ([]xtls.Target, error)
 }
 
 // Session is a negotiated client session: a Stream to Run, and what the
@@ -140,39 +155,70 @@ var (
 )
 
 // Dial connects, negotiates the session and returns it, ready to Run.
-// ctx bounds the whole negotiation; cancelling it aborts the attempt
-// (the seed's cancel_connection_attempt).
+// ctx bounds the whole attempt; cancelling it aborts the attempt (the
+// seed's cancel_connection_attempt). Targets are tried in order until
+// one connects; a failure after connecting (TLS, SASL, ...) is returned
+// at once.
 func Dial(ctx context.Context, cfg Config) (*Session, error) {
 	local, domain, resource, err := splitJID(cfg.JID)
 	if err != nil {
 		return nil, err
 	}
-	addr := cfg.Addr
-	if addr == "" {
-		port := "5222"
-		if cfg.TLS == DirectTLS {
-			port = "5223"
+	var targets []xtls.Target
+	if cfg.Addr != "" {
+		targets = []xtls.Target{{DirectTLS: cfg.TLS == DirectTLS}}
+	} else {
+		r := cfg.Resolver
+		if r == nil {
+			r = &xtls.Resolver{}
 		}
-		addr = net.JoinHostPort(domain, port)
+		// STARTTLS sessions may use direct TLS targets too: TLS either way.
+		targets, err = r.Targets(ctx, domain, cfg.TLS != NoTLS)
+		if err != nil {
+			return nil, err
+		}
 	}
 	d := cfg.Dialer
 	if d == nil {
 		d = &net.Dialer{}
 	}
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, err
+	network := "tcp"
+	if cfg.NoIPv6 {
+		network = "tcp4"
 	}
 	if cfg.Stream.Events == nil {
 		cfg.Stream.Events = new(stream.Events)
 	}
-	n := &negotiation{cfg: cfg, raw: conn, conn: conn, local: local, domain: domain, resource: resource}
-	s, err := n.run(ctx)
-	if err != nil {
-		conn.Close()
-		return nil, err
+	var dialErr error
+	for _, tg := range targets {
+		if cfg.TLS == DirectTLS && !tg.DirectTLS {
+			continue
+		}
+		addr := cfg.Addr
+		if addr == "" {
+			addr = tg.Addr()
+		}
+		conn, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			dialErr = err
+			continue
+		}
+		c := cfg
+		if tg.DirectTLS {
+			c.TLS = DirectTLS
+		}
+		n := &negotiation{cfg: c, raw: conn, conn: conn, local: local, domain: domain, resource: resource}
+		s, err := n.run(ctx)
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		return s, nil
 	}
-	return s, nil
+	if dialErr == nil {
+		dialErr = fmt.Errorf("client: no target to connect to for %s", domain)
+	}
+	return nil, dialErr
 }
 
 // splitJID splits localpart@domain/resource.

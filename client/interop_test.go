@@ -11,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
 	"github.com/xmppcore/xmppcore/internal/echobot"
 	"github.com/xmppcore/xmppcore/internal/xmpptest"
 	"github.com/xmppcore/xmppcore/stanza"
 	"github.com/xmppcore/xmppcore/stream"
+	xtls "github.com/xmppcore/xmppcore/tls"
 )
 
 // The interop matrix against real Prosody and ejabberd: STARTTLS and
@@ -62,6 +64,7 @@ func TestInterop(t *testing.T) {
 					})
 				}
 			}
+			t.Run("srv", func(t *testing.T) { srvTargets(t, srv) })
 			t.Run("component-echo", func(t *testing.T) { componentEcho(t, srv) })
 			t.Run("close-flushes-queue", func(t *testing.T) { closeFlushes(t, srv) })
 			t.Run("wrong-password", func(t *testing.T) {
@@ -243,4 +246,48 @@ func closeFlushes(t *testing.T, srv *xmpptest.Server) {
 	}
 	bob.Close()
 	<-bobDone
+}
+
+// Without an address the session goes where DNS SRV says: direct TLS
+// records first, a dead target skipped; with no direct TLS record, the
+// STARTTLS port.
+func srvTargets(t *testing.T, srv *xmpptest.Server) {
+	dead := freePort(t)
+	both := xmpptest.DNS(t, map[string][]dns.RR{
+		"_xmpps-client._tcp.localhost.": {
+			xmpptest.SRV("_xmpps-client._tcp.localhost.", 1, 0, uint16(dead), "127.0.0.1."),
+			xmpptest.SRV("_xmpps-client._tcp.localhost.", 10, 0, uint16(srv.DirectTLSPort), "localhost."),
+		},
+		"_xmpp-client._tcp.localhost.": {xmpptest.SRV("_xmpp-client._tcp.localhost.", 10, 0, uint16(srv.C2SPort), "localhost.")},
+	})
+	plain := xmpptest.DNS(t, map[string][]dns.RR{
+		"_xmpp-client._tcp.localhost.": {xmpptest.SRV("_xmpp-client._tcp.localhost.", 10, 0, uint16(srv.C2SPort), "localhost.")},
+	})
+	alice := srv.Users[0]
+	for _, c := range []struct {
+		dns  string
+		mode TLSMode
+		port int
+	}{{both, DirectTLS, srv.DirectTLSPort}, {both, StartTLS, srv.DirectTLSPort}, {plain, StartTLS, srv.C2SPort}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		sess, err := Dial(ctx, Config{JID: alice.JID, Password: alice.Password, CAFile: srv.CAFile, TLS: c.mode,
+			Resolver: &xtls.Resolver{Server: c.dns}, NoIPv6: true})
+		cancel()
+		if err != nil {
+			t.Fatalf("mode %d: %v", c.mode, err)
+		}
+		if got := sess.Conn().RemoteAddr().(*net.TCPAddr).Port; got != c.port {
+			t.Errorf("mode %d: connected to port %d, want %d", c.mode, got, c.port)
+		}
+		sess.Abort()
+	}
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

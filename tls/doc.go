@@ -1,7 +1,7 @@
-// Package tls will hold the connection layer: direct TLS (XEP-0368) and
-// STARTTLS with SNI and certificate checks against the XMPP domain, DNS
-// SRV resolution with github.com/miekg/dns, and XEP-0138 stream
-// compression with github.com/klauspost/compress (off by default).
-//
-// It is empty until the connection issue lands.
+// Package tls holds the connection layer below client sessions: where
+// to connect for an XMPP domain (DNS SRV with github.com/miekg/dns,
+// XEP-0368 direct TLS records first, A/AAAA fallback). The TLS
+// handshakes themselves (STARTTLS, direct TLS, SNI and certificate
+// checks against the XMPP domain) are in package client; XEP-0138
+// stream compression is not implemented yet.
 package tls
