@@ -25,8 +25,9 @@ JID, and waits for a reply from it), then prints one line: the bound
 JID, the TLS version, the SASL mechanism and the round trip. Exits 0 on
 success, 1 on any failure (printed), within --timeout.
 
-Without --addr it connects to the JID's domain on port 5222 (5223 with
---tls direct); DNS SRV lookup is not implemented yet.
+Without --addr it connects where the domain's DNS SRV records say
+(_xmpps-client first, then _xmpp-client), or to the domain itself on
+port 5222 (5223 with --tls direct).
 
 Flags:
 `
@@ -48,7 +49,7 @@ type clientFlags struct {
 // --addr flag already defined.
 func addClientFlags(fs *flag.FlagSet, addr *string) clientFlags {
 	if addr == nil {
-		addr = fs.String("addr", "", "server address HOST:PORT (default: the JID's domain)")
+		addr = fs.String("addr", "", "server address HOST:PORT (default: DNS SRV for the JID's domain)")
 	}
 	return clientFlags{
 		jid:      fs.String("jid", "", "the account, localpart@domain[/resource]"),
