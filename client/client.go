@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -86,8 +87,12 @@ type Config struct {
 	// Stream configures the session's Stream (filters, queues, Inline,
 	// ...); its Namespace and To are set by Dial.
 	Stream stream.Config
-	// Dialer dials the TCP connection. Default: a net.Dialer.
+	// Dialer dials the TCP connection. Default: a net.Dialer. Its
+	// Control function is the seed's configure_socket hook.
 	Dialer *net.Dialer
+	// Proxy, when set, is an HTTP CONNECT proxy to tunnel through,
+	// http://[user:password@]host:port (basic authentication).
+	Proxy *url.URL
 }
 
 // Resolver finds where to connect for an XMPP domain.
@@ -198,7 +203,16 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 		if addr == "" {
 			addr = tg.Addr()
 		}
-		conn, err := d.DialContext(ctx, network, addr)
+		var conn net.Conn
+		if cfg.Proxy != nil {
+			conn, err = dialProxy(ctx, d, network, cfg.Proxy, addr)
+			var pe *ProxyError
+			if errors.As(err, &pe) {
+				return nil, err // the proxy, not the target, said no
+			}
+		} else {
+			conn, err = d.DialContext(ctx, network, addr)
+		}
 		if err != nil {
 			dialErr = err
 			continue
@@ -288,6 +302,8 @@ func (n *negotiation) run(ctx context.Context) (*Session, error) {
 		}
 	}
 }
+
+var timeZero time.Time
 
 // ctxErr prefers ctx's error when ctx ended the negotiation.
 func ctxErr(ctx context.Context, err error) error {
