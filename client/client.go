@@ -85,7 +85,9 @@ type Config struct {
 	Mechanisms           []string
 	AllowPlainWithoutTLS bool
 	// Stream configures the session's Stream (filters, queues, Inline,
-	// ...); its Namespace and To are set by Dial.
+	// IdleTimeout, ...); its Namespace and To are set by Dial. Its
+	// KeepAlive defaults to 5 minutes for a client session (negative:
+	// off).
 	Stream stream.Config
 	// Dialer dials the TCP connection. Default: a net.Dialer. Its
 	// Control function is the seed's configure_socket hook.
@@ -193,6 +195,9 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	if cfg.Stream.Events == nil {
 		cfg.Stream.Events = new(stream.Events)
+	}
+	if cfg.Stream.KeepAlive == 0 {
+		cfg.Stream.KeepAlive = 5 * time.Minute
 	}
 	var dialErr error
 	for _, tg := range targets {

@@ -68,6 +68,17 @@ type Config struct {
 	// the Stream's own.
 	Events *Events
 
+	// KeepAlive, when positive, sends a single space after that long
+	// without writing anything (the seed's whitespace keepalive). 0: off.
+	KeepAlive time.Duration
+	// IdleTimeout, when positive, ends the stream with connection-timeout
+	// after that long without reading anything: a dead peer, or a dead
+	// network path. 0: off.
+	IdleTimeout time.Duration
+	// PingIdle sends an XEP-0199 ping after half of IdleTimeout without
+	// reading, so that a live but quiet peer answers in time.
+	PingIdle bool
+
 	// Negotiated, when set, is a stream already opened on the
 	// connection (by a client session's negotiation: TLS, SASL, bind):
 	// Run then sends no header and reads none, and goes on reading with
@@ -139,6 +150,7 @@ type Stream struct {
 	sentTail atomic.Bool
 	err      error
 	stats    Stats
+	live     liveness
 }
 
 // Stats counts a stream's traffic. Each counter has a cache line of its
@@ -179,6 +191,7 @@ func New(conn net.Conn, cfg Config) *Stream {
 		done:    make(chan struct{}),
 	}
 	s.out.init(cfg.QueueLen)
+	s.live.epoch = time.Now()
 	if s.events = cfg.Events; s.events == nil {
 		s.events = new(Events)
 	}
@@ -307,6 +320,8 @@ func (s *Stream) Run(ctx context.Context) error {
 	}
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
+	s.startLiveness()
+	defer s.stopLiveness()
 
 	err := s.readLoop(ctx)
 	// Stanzas read before the end are still handled, and their replies
@@ -339,12 +354,17 @@ func (b beforeRead) Read(p []byte) (int, error) {
 	s.stats.Reads.Add(1)
 	if s.cfg.Inline {
 		s.flushInline()
-		n, err := s.conn.Read(p)
-		s.out.hold()
-		return n, err
+	} else {
+		s.in.Wake()
 	}
-	s.in.Wake()
-	return s.conn.Read(p)
+	n, err := s.conn.Read(p)
+	if n > 0 {
+		s.sawRead()
+	}
+	if s.cfg.Inline {
+		s.out.hold()
+	}
+	return n, err
 }
 
 // flushInline hands the replies held during the last chunk to the
@@ -365,6 +385,7 @@ func (s *Stream) flushInline() {
 	}
 	s.stats.Writes.Add(1)
 	n, err := tryWrite(s.raw, batch)
+	s.wrote()
 	if err != nil {
 		s.out.written(batch)
 		s.end(err)
@@ -383,6 +404,7 @@ func (s *Stream) flushInline() {
 func (s *Stream) write(batch []byte) error {
 	s.stats.Writes.Add(1)
 	_, err := s.conn.Write(batch)
+	s.wrote()
 	s.out.written(batch)
 	if err != nil {
 		s.end(err)
