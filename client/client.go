@@ -12,14 +12,18 @@ package client
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash"
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -481,12 +485,22 @@ func (n *negotiation) authenticate(feats fastxml.Node) error {
 		offered[name] = true
 		plus = plus || strings.HasSuffix(name, "-PLUS")
 	}
+	// -PLUS is used when asked for by name (Config.Mechanisms), or by
+	// default when the server advertises its binding types (XEP-0440):
+	// without that, a server may support -PLUS on one TLS version and
+	// not another (ejabberd 23.01 binds only tls-unique, so not on TLS
+	// 1.3), and the plain mechanism is the safe default.
+	cbTypes := bindingTypes(feats)
 	want := n.cfg.Mechanisms
 	if len(want) == 0 {
 		want = defaultMechanisms
+		if len(cbTypes) > 0 && n.tls != nil {
+			want = append([]string{"SCRAM-SHA-512-PLUS", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS"}, want...)
+		}
 	}
 	creds := sasl.Credentials{Username: n.local, Password: n.cfg.Password}
 	var m sasl.Mechanism
+	var err error
 	for _, name := range want {
 		if !offered[name] {
 			continue
@@ -506,7 +520,16 @@ func (n *negotiation) authenticate(feats fastxml.Node) error {
 		if n.tls != nil && !plus {
 			b = &sasl.Binding{}
 		}
-		switch name {
+		base, isPlus := strings.CutSuffix(name, "-PLUS")
+		if isPlus {
+			if n.tls == nil {
+				continue
+			}
+			if b, err = channelBinding(n.tls, cbTypes); err != nil {
+				return err
+			}
+		}
+		switch base {
 		case "SCRAM-SHA-512":
 			m = sasl.SCRAM(sasl.SHA512, creds, b)
 		case "SCRAM-SHA-256":
@@ -568,6 +591,74 @@ func (n *negotiation) authenticate(feats fastxml.Node) error {
 			return fmt.Errorf("client: unexpected <%s> during SASL", root.Local())
 		}
 	}
+}
+
+// NSChannelBinding is XEP-0440's namespace: the channel binding types
+// a server supports, advertised with its mechanisms.
+const NSChannelBinding = "urn:xmpp:sasl-cb:0"
+
+// bindingTypes returns the types of XEP-0440's advertisement, if any.
+func bindingTypes(feats fastxml.Node) []string {
+	var types []string
+	for c := feats.Child(NSChannelBinding, "sasl-channel-binding").FirstElement(); c.Valid(); c = c.NextElement() {
+		if t, ok := c.Attr("", "type"); ok {
+			types = append(types, string(t.Raw()))
+		}
+	}
+	return types
+}
+
+// channelBinding returns the binding of a TLS connection for -PLUS:
+// among the types the server advertised (XEP-0440), or, without an
+// advertisement, the RFC default for the TLS version: tls-exporter
+// (RFC 9266) on TLS 1.3, tls-unique (RFC 5929, RFC 5802's
+// mandatory type) before it.
+func channelBinding(cs *tls.ConnectionState, advertised []string) (*sasl.Binding, error) {
+	pref := []string{"tls-unique", "tls-server-end-point", "tls-exporter"}
+	if cs.Version >= tls.VersionTLS13 {
+		pref = []string{"tls-exporter", "tls-server-end-point"}
+	}
+	typ := pref[0]
+	if len(advertised) > 0 {
+		typ = ""
+		for _, p := range pref {
+			if slices.Contains(advertised, p) {
+				typ = p
+				break
+			}
+		}
+		if typ == "" {
+			return nil, fmt.Errorf("client: no channel binding type in common with the server (it offers %v)", advertised)
+		}
+	}
+	switch typ {
+	case "tls-unique":
+		if cs.TLSUnique == nil {
+			return nil, errors.New("client: no tls-unique on this connection")
+		}
+		return &sasl.Binding{Type: typ, Data: cs.TLSUnique}, nil
+	case "tls-exporter":
+		data, err := cs.ExportKeyingMaterial("EXPORTER-Channel-Binding", nil, 32)
+		if err != nil {
+			return nil, err
+		}
+		return &sasl.Binding{Type: typ, Data: data}, nil
+	}
+	if len(cs.PeerCertificates) == 0 {
+		return nil, errors.New("client: no server certificate to bind to")
+	}
+	cert := cs.PeerCertificates[0]
+	var h hash.Hash
+	switch cert.SignatureAlgorithm {
+	case x509.SHA384WithRSA, x509.ECDSAWithSHA384, x509.SHA384WithRSAPSS:
+		h = sha512.New384()
+	case x509.SHA512WithRSA, x509.ECDSAWithSHA512, x509.SHA512WithRSAPSS:
+		h = sha512.New()
+	default: // SHA-256, and MD5 or SHA-1 upgraded to it (RFC 5929 §4.1)
+		h = sha256.New()
+	}
+	h.Write(cert.Raw)
+	return &sasl.Binding{Type: "tls-server-end-point", Data: h.Sum(nil)}, nil
 }
 
 // encode64 is base64 with "=" for empty data (RFC 6120 §6.4.2).

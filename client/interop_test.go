@@ -64,6 +64,7 @@ func TestInterop(t *testing.T) {
 					})
 				}
 			}
+			t.Run("plus", func(t *testing.T) { channelBound(t, srv) })
 			t.Run("srv", func(t *testing.T) { srvTargets(t, srv) })
 			t.Run("component-echo", func(t *testing.T) { componentEcho(t, srv) })
 			t.Run("close-flushes-queue", func(t *testing.T) { closeFlushes(t, srv) })
@@ -290,4 +291,33 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// SCRAM-PLUS where the server offers it (ejabberd; Prosody 0.12 offers
+// no -PLUS), on TLS 1.2 with tls-unique, the type ejabberd 23.01 binds.
+// (On TLS 1.3 the client binds with tls-exporter, which ejabberd 23.01
+// refuses as "Invalid channel binding"; it advertises no XEP-0440
+// types, so the client does not use -PLUS unless asked.)
+func channelBound(t *testing.T, srv *xmpptest.Server) {
+	if srv.Name != "ejabberd" {
+		t.Skip(srv.Name + " offers no -PLUS mechanism")
+	}
+	alice := srv.Users[0]
+	for _, c := range []struct {
+		mech    string
+		version uint16
+	}{{"SCRAM-SHA-1-PLUS", tls.VersionTLS12}, {"SCRAM-SHA-256-PLUS", tls.VersionTLS12}, {"SCRAM-SHA-512-PLUS", tls.VersionTLS12}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		sess, err := Dial(ctx, Config{JID: alice.JID, Password: alice.Password, Addr: srv.Addr(srv.C2SPort), CAFile: srv.CAFile,
+			Mechanisms: []string{c.mech}, TLSConfig: &tls.Config{MaxVersion: c.version}})
+		cancel()
+		if err != nil {
+			t.Errorf("%s over %s: %v", c.mech, tls.VersionName(c.version), err)
+			continue
+		}
+		if sess.Mechanism != c.mech || sess.TLS.Version != c.version {
+			t.Errorf("%s: session used %s over %s", c.mech, sess.Mechanism, tls.VersionName(sess.TLS.Version))
+		}
+		sess.Abort()
+	}
 }
