@@ -307,7 +307,9 @@ func (n *negotiation) run(ctx context.Context) (*Session, error) {
 			n.raw.SetDeadline(time.Time{})
 			scfg := n.cfg.Stream
 			scfg.Namespace, scfg.To, scfg.Negotiated = stream.NSClient, n.domain, n.r
-			return &Session{Stream: stream.New(n.conn, scfg), JID: jid, TLS: n.tls, Mechanism: n.mech}, nil
+			s := stream.New(n.conn, scfg)
+			answerIQs(s)
+			return &Session{Stream: s, JID: jid, TLS: n.tls, Mechanism: n.mech}, nil
 		}
 	}
 }

@@ -109,6 +109,7 @@ var defaultPool stanzapool.Pool
 // Errors of the send path.
 var (
 	ErrQueueFull = errors.New("stream: outgoing queue full")
+	ErrRunTwice  = errors.New("stream: Run called more than once")
 	ErrClosed    = errors.New("stream: closed")
 )
 
@@ -151,6 +152,7 @@ type Stream struct {
 	err      error
 	stats    Stats
 	live     liveness
+	running  atomic.Bool
 }
 
 // Stats counts a stream's traffic. Each counter has a cache line of its
@@ -297,6 +299,9 @@ func (s *Stream) footer() []byte {
 // comes back as a *RemoteError. When ctx ends, the stream is closed
 // with our footer.
 func (s *Stream) Run(ctx context.Context) error {
+	if !s.running.CompareAndSwap(false, true) {
+		return ErrRunTwice
+	}
 	defer close(s.done)
 	rc := s.cfg.Reader
 	if rc.BufferSize == 0 {

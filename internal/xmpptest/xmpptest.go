@@ -176,8 +176,26 @@ func (s *Server) start(t testing.TB, cmd *exec.Cmd, stop func() error) <-chan er
 	return exited
 }
 
+// Options change a test server's defaults.
+type Options struct {
+	// ReadTimeout (Prosody): after this long without data from a
+	// client, the server sends it a single space (its keepalive). 0:
+	// Prosody's default, 840 s.
+	ReadTimeout time.Duration
+	// PingInterval (ejabberd): after this long idle, the server sends
+	// a client an XEP-0199 ping, and kills it if no answer comes within
+	// the same time. 0: no pings.
+	PingInterval time.Duration
+}
+
 // StartProsody starts Prosody with the facts of shared/interop/SERVERS.md.
-func StartProsody(t testing.TB) *Server {
+func StartProsody(t testing.TB) *Server { return StartProsodyWith(t, Options{}) }
+
+// StartEjabberd starts ejabberd with the facts of shared/interop/SERVERS.md.
+func StartEjabberd(t testing.TB) *Server { return StartEjabberdWith(t, Options{}) }
+
+// StartProsodyWith is StartProsody with options.
+func StartProsodyWith(t testing.TB, o Options) *Server {
 	prosody := require(t, "prosody", "prosody")
 	prosodyctl := require(t, "prosody", "prosodyctl")
 	s := newServer(t, "prosody")
@@ -205,6 +223,9 @@ Component %[10]q
 		s.C2SPort, s.DirectTLSPort, s.ComponentPort,
 		filepath.Join(d, "fullchain.pem"), filepath.Join(d, "server.key"),
 		s.Domain, s.Component, s.ComponentSecret)
+	if o.ReadTimeout > 0 {
+		conf = fmt.Sprintf("network_settings = { read_timeout = %d }\n", int(o.ReadTimeout.Seconds())) + conf
+	}
 	if err := os.MkdirAll(filepath.Join(d, "data"), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -226,8 +247,8 @@ Component %[10]q
 	return s
 }
 
-// StartEjabberd starts ejabberd with the facts of shared/interop/SERVERS.md.
-func StartEjabberd(t testing.TB) *Server {
+// StartEjabberdWith is StartEjabberd with options.
+func StartEjabberdWith(t testing.TB, o Options) *Server {
 	ctl := require(t, "ejabberd", "ejabberdctl")
 	if os.Geteuid() != 0 {
 		msg := "Debian's ejabberdctl runs only as root or the ejabberd user"
@@ -243,6 +264,10 @@ func StartEjabberd(t testing.TB) *Server {
 		if err := os.MkdirAll(filepath.Join(d, sub), 0o700); err != nil {
 			t.Fatal(err)
 		}
+	}
+	ping := "{}"
+	if n := int(o.PingInterval.Seconds()); n > 0 {
+		ping = fmt.Sprintf("{send_pings: true, ping_interval: %d, ping_ack_timeout: %d, timeout_action: kill}", n, n)
 	}
 	yml := fmt.Sprintf(`hosts: [%[1]q]
 loglevel: info
@@ -279,14 +304,14 @@ api_permissions:
     what: "*"
 modules:
   mod_disco: {}
-  mod_ping: {}
+  mod_ping: %[9]s
   mod_roster: {}
   mod_stream_mgmt: {}
   mod_carboncopy: {}
   mod_version: {}
   mod_caps: {}
   mod_offline: {}
-`, s.Domain, filepath.Join(d, "server-bundle.pem"), s.CAFile, s.C2SPort, s.DirectTLSPort, s.ComponentPort, s.Component, s.ComponentSecret)
+`, s.Domain, filepath.Join(d, "server-bundle.pem"), s.CAFile, s.C2SPort, s.DirectTLSPort, s.ComponentPort, s.Component, s.ComponentSecret, ping)
 	node := "xmpptest" + randomHex(4) + "@localhost"
 	ctlcfg := fmt.Sprintf("ERLANG_NODE=%s\nERL_DIST_PORT=%d\nERL_OPTIONS=\"-setcookie %s -kernel inet_dist_use_interface {127,0,0,1}\"\nEJABBERD_PID_PATH=%s\nEXEC_CMD=as_current_user\nHOME=%s\n",
 		node, distPort, randomHex(16), filepath.Join(d, "ejabberd.pid"), filepath.Join(d, "home"))
