@@ -48,7 +48,9 @@ func (s *Stream) startLiveness() {
 	if t <= 0 {
 		return
 	}
-	s.live.timer = time.AfterFunc(t, s.checkLiveness)
+	// Armed only once the field is set: the callback reads it.
+	s.live.timer = time.AfterFunc(time.Hour, s.checkLiveness)
+	s.live.timer.Reset(t)
 }
 
 func (s *Stream) stopLiveness() {
