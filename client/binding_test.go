@@ -14,21 +14,27 @@ import (
 	"time"
 )
 
-// handshake runs a TLS handshake over a pipe and returns both ends'
-// states.
-func handshake(t *testing.T, version uint16) (client, server tls.ConnectionState, leaf *x509.Certificate) {
+// testCert makes a self-signed certificate for name.
+func testCert(t *testing.T, name string) (tls.Certificate, *x509.Certificate) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "example.test"},
-		DNSNames: []string{"example.test"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
+		DNSNames: []string{name}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaf, _ = x509.ParseCertificate(der)
+	leaf, _ := x509.ParseCertificate(der)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, leaf
+}
+
+// handshake runs a TLS handshake over a pipe and returns both ends'
+// states.
+func handshake(t *testing.T, version uint16) (client, server tls.ConnectionState, leaf *x509.Certificate) {
+	cert, leaf := testCert(t, "example.test")
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	srv := tls.Server(b, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MaxVersion: version})
+	srv := tls.Server(b, &tls.Config{Certificates: []tls.Certificate{cert}, MaxVersion: version})
 	cli := tls.Client(a, &tls.Config{InsecureSkipVerify: true, MaxVersion: version})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Handshake() }()
