@@ -163,6 +163,9 @@ var (
 	ErrBadFeatures  = errors.New("client: expected <stream:features>")
 	ErrTLSRefused   = errors.New("client: the server answered STARTTLS with <failure/>")
 	ErrPlainInClear = errors.New("client: PLAIN without TLS is refused (Config.AllowPlainWithoutTLS)")
+	// ErrPlaintextAfterProceed: bytes followed <proceed/> before TLS, which
+	// only a man in the middle sends.
+	ErrPlaintextAfterProceed = errors.New("client: data after <proceed/> before TLS: the connection is being tampered with")
 )
 
 // Dial connects, negotiates the session and returns it, ready to Run.
@@ -388,9 +391,13 @@ func (n *negotiation) startTLS(ctx context.Context) error {
 	if !root.Is(NSTLS, "proceed") {
 		return ErrTLSRefused
 	}
-	// Whatever the old reader buffered after <proceed/> was sent in the
-	// clear before TLS: it is dropped with the reader (open makes a new
-	// one on the TLS connection).
+	// Nothing may follow <proceed/> in the clear: bytes there would be
+	// read as if they came from inside TLS by a client that kept its
+	// parser (Prosody's 2021 advisory). They can only come from a man in
+	// the middle: abort. (A fresh reader reads the TLS connection.)
+	if n.r.Buffered() > 0 {
+		return ErrPlaintextAfterProceed
+	}
 	return n.handshake(ctx)
 }
 

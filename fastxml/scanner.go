@@ -220,6 +220,10 @@ func (s *Scanner) Offset() int64 { return s.base + int64(s.tokStart) }
 // consumed.
 func (s *Scanner) InputOffset() int64 { return s.base + int64(s.pos) }
 
+// Buffered returns how many bytes the scanner has read from its source
+// and not yet consumed as tokens.
+func (s *Scanner) Buffered() int { return s.end - s.pos }
+
 // Depth returns the number of elements open after the last token: 1
 // after the root's StartElement.
 func (s *Scanner) Depth() int { return s.depth }

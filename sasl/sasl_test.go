@@ -136,12 +136,13 @@ func TestSCRAMPlusAndEscaping(t *testing.T) {
 // Hostile or broken server messages are refused with ErrProtocol.
 func TestSCRAMRefusesBadServerFirst(t *testing.T) {
 	for _, sf := range []string{
-		"r=xyz,s=c2FsdA==,i=4096",       // nonce not ours
-		"r=abc,s=c2FsdA==,i=4096",       // nonce not extended
-		"r=abcd,s=!!!,i=4096",           // salt not base64
-		"r=abcd,s=c2FsdA==,i=0",         // no iterations
-		"r=abcd,s=c2FsdA==,i=999999999", // too many
-		"m=ext,r=abcd,s=c2FsdA==,i=1",   // mandatory extension
+		"r=xyz,s=c2FsdA==,i=4096",        // nonce not ours
+		"r=abc,s=c2FsdA==,i=4096",        // nonce not extended
+		"r=abcd,s=!!!,i=4096",            // salt not base64
+		"r=abcd,s=c2FsdA==,i=0",          // no iterations
+		"r=abcd,s=c2FsdA==,i=4095",       // below the floor
+		"r=abcd,s=c2FsdA==,i=999999999",  // too many
+		"m=ext,r=abcd,s=c2FsdA==,i=4096", // mandatory extension
 		"garbage",
 		"e=other-error",
 	} {

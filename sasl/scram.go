@@ -55,9 +55,14 @@ type Binding struct {
 	Data []byte
 }
 
-// MaxIterations bounds the iteration count a server may ask for: each
-// iteration costs the client an HMAC.
-const MaxIterations = 1 << 20
+// MinIterations and MaxIterations bound the iteration count a server
+// may ask for: below the floor the stored keys are too cheap to attack
+// (RFC 7677 §4 asks for at least 4096), above the cap each iteration
+// costs the client an HMAC.
+const (
+	MinIterations = 4096
+	MaxIterations = 1 << 20
+)
 
 // scram is the client side of RFC 5802.
 type scram struct {
@@ -170,8 +175,8 @@ func (s *scram) final(serverFirst []byte) ([]byte, error) {
 		return nil, protocolError("salt %q", salt64)
 	}
 	n, err := strconv.Atoi(iters)
-	if err != nil || n < 1 || n > MaxIterations {
-		return nil, protocolError("iteration count %q (at most %d)", iters, MaxIterations)
+	if err != nil || n < MinIterations || n > MaxIterations {
+		return nil, protocolError("iteration count %q (from %d to %d)", iters, MinIterations, MaxIterations)
 	}
 	newHash := s.h.new()
 	size := newHash().Size()

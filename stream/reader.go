@@ -86,6 +86,10 @@ func (r *Reader) Reset(src io.Reader) {
 // state and what it has buffered (see fastxml.Scanner.SetSource).
 func (r *Reader) SetSource(src io.Reader) { r.s.SetSource(src) }
 
+// Buffered returns how many bytes were read from the source and not
+// yet consumed (whitespace after the last element included).
+func (r *Reader) Buffered() int { return r.s.Buffered() }
+
 // ResetBytes makes the Reader read the stream held whole in b, in
 // place.
 func (r *Reader) ResetBytes(b []byte) {
