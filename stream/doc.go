@@ -3,16 +3,20 @@
 // the Stream that reads, dispatches and writes. Tokens become stanzas
 // here: Reader checks the peer's stream header and yields each
 // first-level element as a fastxml.Element index over its raw bytes;
-// Stream copies each into a pooled Stanza for the dispatcher, where
-// filters and handlers get it.
+// Stream copies each into a slot of the dispatch ring, where filters
+// and handlers get it (or, with Config.Inline, hands the view of the
+// read buffer to them on the reader goroutine).
 //
 // # Goroutines
 //
 // Run reads on the caller's goroutine. A dispatcher goroutine, fed
 // through a lock-free ring in arrival order, runs in filters and
-// handlers one stanza at a time. A writer goroutine drains the outgoing
-// queue with one write per batch, so a lone stanza leaves at once and
-// a burst shares syscalls. Send may be called from any goroutine.
+// handlers one stanza at a time; with Config.Inline they run on the
+// reader instead. A writer goroutine drains the outgoing queue
+// (sendqueue.go) with one write per batch, so a lone stanza leaves at
+// once and a burst shares syscalls; an inline reader writes its replies
+// itself before its next read when the socket takes them. Send may be
+// called from any goroutine.
 //
 // # Ownership
 //
@@ -25,9 +29,9 @@
 // # From slixmpp's XMLStream
 //
 // The seed API (slixmpp.xmlstream.XMLStream) maps onto this package as
-// follows. Connection management (connect, DNS, TLS, proxies,
-// reconnect, keepalive) belongs to the connection layer, which is still
-// to come.
+// follows. Connection management (connect, DNS, TLS, SASL, proxies,
+// reconnect) is package client's (and DNS SRV package tls's); the
+// table names where.
 //
 //	slixmpp                          xmppcore
 //	-------                          --------
@@ -59,8 +63,20 @@
 //	incoming_filter(xml)             AddInFilter (at order 0)
 //	disconnected (future)            Done, Err
 //	abort()                          Abort
-//	disconnect(wait)                 Close (sends the footer, waits Config.CloseWait)
+//	disconnect(wait, reason, ignore_send_queue)  Disconnect(wait, reason, dropQueue); Close; DisconnectReason
+//	whitespace_keepalive(_interval)  Config.KeepAlive (client sessions: 5 min by default)
+//	(dead peer detection)            Config.IdleTimeout, Config.PingIdle
 //	use_cdata                        not needed: stanza.Builder escapes, and received CDATA is plain text
-//	end_session_on_disconnect        to come with sessions
+//	end_session_on_disconnect        client.Reconnect ends with the session unless it breaks
 //	XEP-0114 ComponentXMPP handshake Config.ComponentSecret, ComponentHandshake
+//	connect(host, port, use_ssl)     client.Dial(ctx, client.Config{Addr, TLS: StartTLS|DirectTLS})
+//	force_starttls, disable_starttls client.StartTLS (the default), client.NoTLS
+//	cancel_connection_attempt()      cancel Dial's ctx
+//	configure_dns / dns_service      client.Config.Resolver; tls.Resolver (DNS SRV)
+//	use_ipv6                         client.Config.NoIPv6
+//	use_proxy, proxy_config          client.Config.Proxy
+//	configure_socket                 client.Config.Dialer (its Control)
+//	ca_certs, certfile, keyfile, ciphers  client.Config.CAFile, TLSConfig
+//	reconnect_delay, auto_reconnect  client.Reconnect(ctx, cfg, Backoff, setup); the reconnect_delay event
+//	tls_success, ssl_invalid_chain   client.EventTLSSuccess, client.EventInvalidChain
 package stream
