@@ -45,7 +45,7 @@ test-bench:
 
 ## fuzz: run each fuzz target for FUZZTIME.
 fuzz:
-	for t in FuzzChunking FuzzDifferential FuzzStream; do \
+	for t in FuzzChunking FuzzDifferential FuzzStream FuzzSCRAM; do \
 		$(GO) test -run XXX -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./fuzz || exit 1; \
 	done
 
