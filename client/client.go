@@ -93,6 +93,11 @@ type Config struct {
 	// KeepAlive defaults to 5 minutes for a client session (negative:
 	// off).
 	Stream stream.Config
+	// Compress asks for XEP-0138 zlib stream compression after TLS and
+	// authentication, if the server offers it. Off by default: it is
+	// obsolete (CRIME-style attacks); see compress.go.
+	Compress bool
+
 	// Dialer dials the TCP connection. Default: a net.Dialer. Its
 	// Control function is the seed's configure_socket hook.
 	Dialer *net.Dialer
@@ -118,6 +123,8 @@ type Session struct {
 	TLS *tls.ConnectionState
 	// Mechanism is the SASL mechanism used.
 	Mechanism string
+	// Compressed reports whether XEP-0138 zlib compression is on.
+	Compressed bool
 }
 
 // TLSError is a failed TLS handshake, with its cause in words.
@@ -282,7 +289,7 @@ func (n *negotiation) run(ctx context.Context) (*Session, error) {
 			return nil, err
 		}
 	}
-	authed := false
+	authed, compressed := false, false
 	for {
 		feats, err := n.open(authed)
 		if err != nil {
@@ -302,6 +309,11 @@ func (n *negotiation) run(ctx context.Context) (*Session, error) {
 				return nil, ctxErr(ctx, err)
 			}
 			authed = true
+		case n.cfg.Compress && !compressed && n.tls != nil && offersZlib(feats):
+			if err := n.compress(); err != nil {
+				return nil, ctxErr(ctx, err)
+			}
+			compressed = true
 		default:
 			jid, err := n.bind(feats)
 			if err != nil {
@@ -312,7 +324,7 @@ func (n *negotiation) run(ctx context.Context) (*Session, error) {
 			scfg.Namespace, scfg.To, scfg.Negotiated = stream.NSClient, n.domain, n.r
 			s := stream.New(n.conn, scfg)
 			answerIQs(s)
-			return &Session{Stream: s, JID: jid, TLS: n.tls, Mechanism: n.mech}, nil
+			return &Session{Stream: s, JID: jid, TLS: n.tls, Mechanism: n.mech, Compressed: compressed}, nil
 		}
 	}
 }

@@ -186,6 +186,8 @@ type Options struct {
 	// a client an XEP-0199 ping, and kills it if no answer comes within
 	// the same time. 0: no pings.
 	PingInterval time.Duration
+	// Compression (ejabberd): offer XEP-0138 zlib on the c2s ports.
+	Compression bool
 }
 
 // StartProsody starts Prosody with the facts of shared/interop/SERVERS.md.
@@ -281,10 +283,12 @@ listen:
     ip: "127.0.0.1"
     module: ejabberd_c2s
     starttls_required: true
+    zlib: %[10]t
   - port: %[5]d
     ip: "127.0.0.1"
     module: ejabberd_c2s
     tls: true
+    zlib: %[10]t
   - port: %[6]d
     ip: "127.0.0.1"
     module: ejabberd_service
@@ -311,7 +315,7 @@ modules:
   mod_version: {}
   mod_caps: {}
   mod_offline: {}
-`, s.Domain, filepath.Join(d, "server-bundle.pem"), s.CAFile, s.C2SPort, s.DirectTLSPort, s.ComponentPort, s.Component, s.ComponentSecret, ping)
+`, s.Domain, filepath.Join(d, "server-bundle.pem"), s.CAFile, s.C2SPort, s.DirectTLSPort, s.ComponentPort, s.Component, s.ComponentSecret, ping, o.Compression)
 	node := "xmpptest" + randomHex(4) + "@localhost"
 	ctlcfg := fmt.Sprintf("ERLANG_NODE=%s\nERL_DIST_PORT=%d\nERL_OPTIONS=\"-setcookie %s -kernel inet_dist_use_interface {127,0,0,1}\"\nEJABBERD_PID_PATH=%s\nEXEC_CMD=as_current_user\nHOME=%s\n",
 		node, distPort, randomHex(16), filepath.Join(d, "ejabberd.pid"), filepath.Join(d, "home"))
