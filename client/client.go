@@ -84,8 +84,11 @@ type Config struct {
 	// trust instead of the system's.
 	CAFile string
 	// Mechanisms lists the SASL mechanisms to use, best first. Default:
-	// SCRAM-SHA-512, SCRAM-SHA-256, SCRAM-SHA-1, PLAIN. PLAIN is used
-	// only over TLS unless AllowPlainWithoutTLS is set.
+	// EXTERNAL when TLSConfig carries a client certificate (XEP-0178),
+	// the -PLUS variants when the server advertises its channel binding
+	// types (XEP-0440), then SCRAM-SHA-512, SCRAM-SHA-256, SCRAM-SHA-1,
+	// PLAIN. PLAIN is used only over TLS unless AllowPlainWithoutTLS is
+	// set.
 	Mechanisms           []string
 	AllowPlainWithoutTLS bool
 	// Stream configures the session's Stream (filters, queues, Inline,
@@ -518,6 +521,10 @@ func (n *negotiation) authenticate(feats fastxml.Node) error {
 		if len(cbTypes) > 0 && n.tls != nil {
 			want = append([]string{"SCRAM-SHA-512-PLUS", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS"}, want...)
 		}
+		if n.tls != nil && len(n.tls.PeerCertificates) > 0 && n.cfg.TLSConfig != nil && len(n.cfg.TLSConfig.Certificates) > 0 {
+			// A client certificate was configured: it is the credential.
+			want = append([]string{"EXTERNAL"}, want...)
+		}
 	}
 	creds := sasl.Credentials{Username: n.local, Password: n.cfg.Password}
 	var m sasl.Mechanism
@@ -531,6 +538,13 @@ func (n *negotiation) authenticate(feats fastxml.Node) error {
 				continue
 			}
 			m = sasl.Plain(creds)
+			break
+		}
+		if name == "EXTERNAL" {
+			if n.tls == nil {
+				continue // the identity is the TLS client certificate
+			}
+			m = sasl.External("")
 			break
 		}
 		// Without channel binding: the flag says whether we could bind

@@ -81,3 +81,26 @@ func (p *plain) Verify(success []byte) error {
 	}
 	return nil
 }
+
+// external is RFC 4422 EXTERNAL: the identity comes from outside SASL
+// (for XMPP, the client certificate of the TLS connection, XEP-0178).
+type external struct{ authzid string }
+
+// External returns the EXTERNAL mechanism. authzid, usually empty, asks
+// for an identity other than the one in the certificate.
+func External(authzid string) Mechanism { return &external{authzid} }
+
+func (e *external) Name() string { return "EXTERNAL" }
+
+func (e *external) Start() ([]byte, error) { return []byte(e.authzid), nil }
+
+func (e *external) Next([]byte) ([]byte, error) {
+	return nil, protocolError("EXTERNAL has no challenges")
+}
+
+func (e *external) Verify(success []byte) error {
+	if len(success) != 0 {
+		return protocolError("EXTERNAL success with data")
+	}
+	return nil
+}

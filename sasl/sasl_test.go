@@ -153,3 +153,15 @@ func TestSCRAMRefusesBadServerFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestExternal(t *testing.T) {
+	if err := run(t, External(""), "", []step{{server: ""}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(t, External("admin@example.com"), "admin@example.com", []step{{server: ""}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := External("").Next([]byte("x")); !errors.Is(err, ErrProtocol) {
+		t.Errorf("a challenge to EXTERNAL: %v", err)
+	}
+}
