@@ -12,6 +12,7 @@ package xmpptest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -43,6 +44,17 @@ type Server struct {
 	Users                                 [2]Account
 	Dir                                   string // the run directory (logs)
 
+	certs certFiles
+}
+
+// ClientCert returns a client certificate for the account jid, signed
+// by the server's CA, with the JID as its xmppAddr (for SASL EXTERNAL).
+func (s *Server) ClientCert(t testing.TB, jid string) tls.Certificate {
+	c, err := s.certs.clientCert(jid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // Addr returns host:port for a port of the server.
@@ -117,7 +129,7 @@ func newServer(t testing.TB, name string) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.CAFile = certs.CA
+	s.CAFile, s.certs = certs.CA, certs
 	return s
 }
 
@@ -188,6 +200,9 @@ type Options struct {
 	PingInterval time.Duration
 	// Compression (ejabberd): offer XEP-0138 zlib on the c2s ports.
 	Compression bool
+	// ClientCerts (ejabberd): verify client certificates on the c2s
+	// ports, which then offer SASL EXTERNAL (see Server.ClientCert).
+	ClientCerts bool
 }
 
 // StartProsody starts Prosody with the facts of shared/interop/SERVERS.md.
@@ -284,11 +299,15 @@ listen:
     module: ejabberd_c2s
     starttls_required: true
     zlib: %[10]t
+    tls_verify: %[11]t
+    cafile: %[3]q
   - port: %[5]d
     ip: "127.0.0.1"
     module: ejabberd_c2s
     tls: true
     zlib: %[10]t
+    tls_verify: %[11]t
+    cafile: %[3]q
   - port: %[6]d
     ip: "127.0.0.1"
     module: ejabberd_service
@@ -315,7 +334,7 @@ modules:
   mod_version: {}
   mod_caps: {}
   mod_offline: {}
-`, s.Domain, filepath.Join(d, "server-bundle.pem"), s.CAFile, s.C2SPort, s.DirectTLSPort, s.ComponentPort, s.Component, s.ComponentSecret, ping, o.Compression)
+`, s.Domain, filepath.Join(d, "server-bundle.pem"), s.CAFile, s.C2SPort, s.DirectTLSPort, s.ComponentPort, s.Component, s.ComponentSecret, ping, o.Compression, o.ClientCerts)
 	node := "xmpptest" + randomHex(4) + "@localhost"
 	ctlcfg := fmt.Sprintf("ERLANG_NODE=%s\nERL_DIST_PORT=%d\nERL_OPTIONS=\"-setcookie %s -kernel inet_dist_use_interface {127,0,0,1}\"\nEJABBERD_PID_PATH=%s\nEXEC_CMD=as_current_user\nHOME=%s\n",
 		node, distPort, randomHex(16), filepath.Join(d, "ejabberd.pid"), filepath.Join(d, "home"))
