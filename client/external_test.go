@@ -35,9 +35,15 @@ func TestExternalWithClientCertificate(t *testing.T) {
 			return
 		}
 		defer c.Close()
-		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{serverCert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: roots})
+		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{serverCert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: roots,
+			NextProtos: []string{"xmpp-client"}})
 		if err := tc.Handshake(); err != nil {
 			served <- "handshake: " + err.Error()
+			return
+		}
+		// Direct TLS (XEP-0368): SNI is the XMPP domain, ALPN xmpp-client.
+		if cs := tc.ConnectionState(); cs.ServerName != "example.test" || cs.NegotiatedProtocol != "xmpp-client" {
+			served <- "SNI " + cs.ServerName + ", ALPN " + cs.NegotiatedProtocol
 			return
 		}
 		r := stream.NewReader(tc, stream.ReaderConfig{})
