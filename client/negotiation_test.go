@@ -2,13 +2,20 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
+	"github.com/xmppcore/xmppcore/fastxml"
+	"github.com/xmppcore/xmppcore/internal/xmpptest"
 	"github.com/xmppcore/xmppcore/stream"
+	xtls "github.com/xmppcore/xmppcore/tls"
 )
 
 // fakeServer answers our header with its own and the given features,
@@ -81,5 +88,53 @@ func TestCancelConnectionAttempt(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the attempt did not end when cancelled")
+	}
+}
+
+// The certificate is checked against the XMPP domain, never the SRV
+// target (mellium CVE-2022-24968): the domain's SRV record points at
+// 127.0.0.1, whose certificate names only example.test; the handshake
+// passes (and reaches SASL), as it would not if the target's name were
+// checked.
+func TestCertificateCheckedAgainstDomain(t *testing.T) {
+	cert, caFile := selfSigned(t, "example.test")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
+		if tc.Handshake() != nil {
+			return
+		}
+		r := stream.NewReader(tc, stream.ReaderConfig{})
+		r.ReadHeader()
+		tc.Write([]byte(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='example.test' id='s' version='1.0'>` +
+			`<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>`))
+		var e fastxml.Element
+		r.Next(&e)
+		tc.Write([]byte(`<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>`))
+	}()
+	port := uint16(ln.Addr().(*net.TCPAddr).Port)
+	dnsAddr := xmpptest.DNS(t, map[string][]dns.RR{
+		"_xmpps-client._tcp.example.test.": {xmpptest.SRV("_xmpps-client._tcp.example.test.", 0, 0, port, "127.0.0.1.")},
+	})
+	var dialed atomic.Bool
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = Dial(ctx, Config{JID: "a@example.test", Password: "p", CAFile: caFile, Resolver: &xtls.Resolver{Server: dnsAddr},
+		Dialer: &net.Dialer{Control: func(string, string, syscall.RawConn) error { dialed.Store(true); return nil }}})
+	var se *SASLError
+	if !errors.As(err, &se) {
+		t.Fatalf("Dial: %v (want the SASL failure that comes after a good handshake)", err)
+	}
+	if !dialed.Load() {
+		t.Error("the Dialer's Control hook (the seed's configure_socket) was not called")
 	}
 }
