@@ -16,9 +16,19 @@ import (
 
 // testCert makes a self-signed certificate for name.
 func testCert(t *testing.T, name string) (tls.Certificate, *x509.Certificate) {
+	return testCertValid(t, name, false)
+}
+
+// testCertValid makes a self-signed certificate for name, expired a day
+// ago if asked.
+func testCertValid(t *testing.T, name string, expired bool) (tls.Certificate, *x509.Certificate) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	notAfter := time.Now().Add(time.Hour)
+	if expired {
+		notAfter = time.Now().Add(-24 * time.Hour)
+	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		DNSNames: []string{name}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+		DNSNames: []string{name}, NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: notAfter}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)

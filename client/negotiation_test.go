@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -136,5 +137,53 @@ func TestCertificateCheckedAgainstDomain(t *testing.T) {
 	}
 	if !dialed.Load() {
 		t.Error("the Dialer's Control hook (the seed's configure_socket) was not called")
+	}
+}
+
+// A refused certificate says why: a name other than the domain is a
+// name mismatch, an expired one is expired (ssl_invalid_chain carries
+// the same error).
+func TestTLSErrorCauses(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		expired bool
+		cause   string
+	}{{"other.test", false, "name mismatch"}, {"example.test", true, "expired or not yet valid"}} {
+		cert, leaf := testCertValid(t, c.name, c.expired)
+		roots := x509.NewCertPool()
+		roots.AddCert(leaf)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{cert}}).Handshake()
+		}()
+		var events stream.Events
+		invalid := make(chan any, 1)
+		events.Once(EventInvalidChain, func(d any) { invalid <- d })
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err = Dial(ctx, Config{JID: "a@example.test", Password: "p", Addr: ln.Addr().String(), TLS: DirectTLS,
+			TLSConfig: &tls.Config{RootCAs: roots}, Stream: stream.Config{Events: &events}})
+		cancel()
+		ln.Close()
+		var te *TLSError
+		if !errors.As(err, &te) || te.Cause != c.cause {
+			t.Errorf("%s (expired %v): %v, want cause %q", c.name, c.expired, err, c.cause)
+			continue
+		}
+		select {
+		case d := <-invalid:
+			if d != any(te) {
+				t.Errorf("ssl_invalid_chain data %v", d)
+			}
+		default:
+			t.Error("no ssl_invalid_chain event")
+		}
 	}
 }
