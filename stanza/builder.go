@@ -3,7 +3,6 @@ package stanza
 import (
 	"bytes"
 	"errors"
-	"slices"
 
 	"github.com/xmppcore/xmppcore/fastxml"
 )
@@ -110,15 +109,11 @@ func (b *Builder) AttrFrom(name string, a fastxml.Attr) *Builder {
 	if bytes.IndexByte(raw, q) >= 0 {
 		q = '"' // it was written in double quotes, so it holds none
 	}
-	// One grow and two copies: ` name='raw'`.
-	n := len(b.b)
-	b.b = slices.Grow(b.b, len(name)+len(raw)+4)[:n+len(name)+len(raw)+4]
-	w := b.b[n:]
-	w[0] = ' '
-	k := 1 + copy(w[1:], name)
-	w[k], w[k+1] = '=', q
-	k += 2 + copy(w[k+2:], raw)
-	w[k] = q
+	b.b = append(b.b, ' ')
+	b.b = append(b.b, name...)
+	b.b = append(b.b, '=', q)
+	b.b = append(b.b, raw...)
+	b.b = append(b.b, q)
 	return b
 }
 

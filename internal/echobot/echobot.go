@@ -15,33 +15,20 @@ import (
 // to and from swapped, the same type and the same body, all copied as
 // they were received (no decoding and re-encoding).
 func AppendReply(b *stanza.Builder, dst []byte, msg fastxml.Node) []byte {
-	// One pass over the attributes finds the three we copy.
-	var from, to, typ fastxml.Attr
-	var has uint8
-	for i, n := 0, msg.NumAttrs(); i < n; i++ {
-		a := msg.AttrAt(i)
-		nm := a.Name()
-		if len(nm.Space) != 0 {
-			continue
-		}
-		switch string(nm.Local) {
-		case "from":
-			from, has = a, has|1
-		case "to":
-			to, has = a, has|2
-		case "type":
-			typ, has = a, has|4
-		}
-	}
+	// The scanner keyed each attribute by length, first and last byte,
+	// so each lookup is a few compares.
+	from, hasFrom := msg.Attr("", "from")
+	to, hasTo := msg.Attr("", "to")
+	typ, hasType := msg.Attr("", "type")
 	b.Reset(dst)
 	b.Start("message")
-	if has&1 != 0 {
+	if hasFrom {
 		b.AttrFrom("to", from)
 	}
-	if has&2 != 0 {
+	if hasTo {
 		b.AttrFrom("from", to)
 	}
-	if has&4 != 0 {
+	if hasType {
 		b.AttrFrom("type", typ)
 	}
 	b.Start("body").ContentFrom(msg.ChildLocal("body")).End().End()
