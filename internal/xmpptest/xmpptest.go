@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -135,7 +136,7 @@ func newServer(t testing.TB, name string) *Server {
 
 // waitPorts waits until every port accepts connections, or the process
 // exits, or the timeout passes.
-func (s *Server) waitPorts(exited <-chan error, timeout time.Duration, ports ...int) error {
+func (s *Server) waitPorts(exited <-chan struct{}, timeout time.Duration, ports ...int) error {
 	deadline := time.Now().Add(timeout)
 	for _, p := range ports {
 		for {
@@ -145,8 +146,8 @@ func (s *Server) waitPorts(exited <-chan error, timeout time.Duration, ports ...
 				break
 			}
 			select {
-			case err := <-exited:
-				return fmt.Errorf("%s exited while starting: %v", s.Name, err)
+			case <-exited:
+				return fmt.Errorf("%s exited while starting", s.Name)
 			default:
 			}
 			if time.Now().After(deadline) {
@@ -158,9 +159,11 @@ func (s *Server) waitPorts(exited <-chan error, timeout time.Duration, ports ...
 	return nil
 }
 
-// start runs the server command in its own process group and registers
-// the cleanup that stops it.
-func (s *Server) start(t testing.TB, cmd *exec.Cmd, stop func() error) <-chan error {
+// start runs the server command in its own process group. It returns a
+// channel closed when the process has exited, and the function that
+// stops it (gracefully with stop, then by killing the group); that
+// function also runs when the test ends.
+func (s *Server) start(t testing.TB, cmd *exec.Cmd, stop func() error) (<-chan struct{}, func()) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	logf, err := os.Create(filepath.Join(s.Dir, "stdout.log"))
 	if err != nil {
@@ -170,22 +173,49 @@ func (s *Server) start(t testing.TB, cmd *exec.Cmd, stop func() error) <-chan er
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait(); logf.Close() }()
-	t.Cleanup(func() {
-		if stop != nil {
-			stop()
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); logf.Close(); close(exited) }()
+	var once sync.Once
+	shutdown := func() {
+		once.Do(func() {
+			if stop != nil {
+				stop()
+			}
+			select {
+			case <-exited:
+			case <-time.After(10 * time.Second):
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the whole group
+				select {
+				case <-exited:
+				case <-time.After(10 * time.Second):
+					t.Errorf("%s (pid %d) did not exit after SIGKILL", s.Name, cmd.Process.Pid)
+				}
+			}
+			// Children (erl_child_setup, ...) go with the group.
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		})
+	}
+	t.Cleanup(shutdown)
+	return exited, shutdown
+}
+
+// attempts is how many times a server start is tried: ports are picked
+// free and then bound by the server, and another test process may take
+// one in between.
+const attempts = 3
+
+// retry runs a server start up to attempts times.
+func retry(t testing.TB, name string, try func() (*Server, error)) *Server {
+	var err error
+	for i := 0; i < attempts; i++ {
+		var s *Server
+		if s, err = try(); err == nil {
+			return s
 		}
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the whole group
-			<-exited
-		}
-		// Children (erl_child_setup, ...) go with the group.
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	})
-	return exited
+		t.Logf("%s did not start (attempt %d of %d): %v", name, i+1, attempts, err)
+	}
+	t.Fatalf("%s did not start: %v", name, err)
+	return nil
 }
 
 // Options change a test server's defaults.
@@ -215,6 +245,10 @@ func StartEjabberd(t testing.TB) *Server { return StartEjabberdWith(t, Options{}
 func StartProsodyWith(t testing.TB, o Options) *Server {
 	prosody := require(t, "prosody", "prosody")
 	prosodyctl := require(t, "prosody", "prosodyctl")
+	return retry(t, "prosody", func() (*Server, error) { return startProsody(t, o, prosody, prosodyctl) })
+}
+
+func startProsody(t testing.TB, o Options, prosody, prosodyctl string) (*Server, error) {
 	s := newServer(t, "prosody")
 	d := s.Dir
 	cfg := filepath.Join(d, "prosody.cfg.lua")
@@ -257,11 +291,12 @@ Component %[10]q
 		}
 	}
 	cmd := exec.Command(prosody, "-F", "--config", cfg)
-	exited := s.start(t, cmd, func() error { return cmd.Process.Signal(syscall.SIGTERM) })
+	exited, shutdown := s.start(t, cmd, func() error { return cmd.Process.Signal(syscall.SIGTERM) })
 	if err := s.waitPorts(exited, 20*time.Second, s.C2SPort, s.DirectTLSPort, s.ComponentPort); err != nil {
-		t.Fatalf("%v\n%s", err, s.Log())
+		shutdown()
+		return nil, fmt.Errorf("%v\n%s", err, s.Log())
 	}
-	return s
+	return s, nil
 }
 
 // StartEjabberdWith is StartEjabberd with options.
@@ -274,6 +309,10 @@ func StartEjabberdWith(t testing.TB, o Options) *Server {
 		}
 		t.Skip(msg)
 	}
+	return retry(t, "ejabberd", func() (*Server, error) { return startEjabberd(t, o, ctl) })
+}
+
+func startEjabberd(t testing.TB, o Options, ctl string) (*Server, error) {
 	s := newServer(t, "ejabberd")
 	d := s.Dir
 	distPort := freePorts(t, 1)[0]
@@ -352,7 +391,7 @@ modules:
 		return c
 	}
 	cmd := ctlCmd(context.Background(), "foreground")
-	exited := s.start(t, cmd, func() error {
+	exited, shutdown := s.start(t, cmd, func() error {
 		// SIGTERM to beam.smp (its pid file) shuts it down gracefully.
 		b, err := os.ReadFile(filepath.Join(d, "ejabberd.pid"))
 		if err != nil {
@@ -362,7 +401,8 @@ modules:
 		return syscall.Kill(pid, syscall.SIGTERM)
 	})
 	if err := s.waitPorts(exited, 60*time.Second, s.C2SPort, s.DirectTLSPort, s.ComponentPort); err != nil {
-		t.Fatalf("%v\n%s", err, s.Log())
+		shutdown()
+		return nil, fmt.Errorf("%v\n%s", err, s.Log())
 	}
 	// Accounts need the running node; each call boots a VM (~1 s).
 	errs := make(chan error, len(s.Users))
@@ -380,10 +420,11 @@ modules:
 	}
 	for range s.Users {
 		if err := <-errs; err != nil {
-			t.Fatalf("%v\n%s", err, s.Log())
+			shutdown()
+			return nil, fmt.Errorf("%v\n%s", err, s.Log())
 		}
 	}
-	return s
+	return s, nil
 }
 
 // Servers starts both servers (each test that uses them runs against
