@@ -117,8 +117,15 @@ func roundTrip(t *testing.T, ctx context.Context, sess *Session) {
 		default:
 		}
 	}})
+	started := make(chan struct{})
+	sess.Events().Once(stream.EventSessionStart, func(any) { close(started) })
 	done := make(chan error, 1)
 	go func() { done <- sess.Run(context.Background()) }()
+	select {
+	case <-started:
+	case <-ctx.Done():
+		t.Fatal("no session_start event")
+	}
 	buf := sess.NewBuffer()
 	var b stanza.Builder
 	b.Reset(buf.B)
