@@ -381,15 +381,7 @@ func (n *negotiation) next() (fastxml.Node, error) {
 	}
 	root := n.e.Root()
 	if root.Is(stream.NSStreams, "error") {
-		re := &stream.RemoteError{Condition: stream.ErrUndefinedCondition}
-		for c := root.FirstElement(); c.Valid(); c = c.NextElement() {
-			if string(c.Local()) == "text" {
-				re.Text = string(c.AppendText(nil))
-			} else {
-				re.Condition = stream.Condition(c.Local())
-			}
-		}
-		return fastxml.Node{}, re
+		return fastxml.Node{}, stream.RemoteErrorOf(&n.e)
 	}
 	return root, nil
 }

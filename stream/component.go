@@ -38,7 +38,7 @@ func (s *Stream) componentHandshake(ctx context.Context, e *fastxml.Element) err
 	root := e.Root()
 	switch {
 	case root.Is(NSStreams, "error"):
-		return remoteError(e)
+		return RemoteErrorOf(e)
 	case root.Is(NSComponent, "handshake") && !root.FirstChild().Valid():
 		return nil
 	}

@@ -18,9 +18,10 @@ import (
 //
 // This replaced a channel of buffers (one channel operation per
 // stanza on each side, plus a second channel to recycle written
-// buffers): in the same component echo run the byte queue was faster;
-// bench/RESULTS.md has the numbers. The SPSC ring does not fit here:
-// any goroutine may send.
+// buffers). BenchmarkOutgoingQueue measures the three candidates (this,
+// the channel, and the SPSC ring behind a mutex, since any goroutine
+// may send); the byte queue won each case, and bench/RESULTS.md has the
+// numbers.
 
 // sendQueue is a Stream's outgoing queue.
 type sendQueue struct {

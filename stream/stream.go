@@ -480,7 +480,7 @@ func (s *Stream) next(e *fastxml.Element) error {
 		return err
 	}
 	if e.Root().Is(NSStreams, "error") {
-		re := remoteError(e)
+		re := RemoteErrorOf(e)
 		s.events.Emit(EventStreamError, re)
 		return re
 	}
@@ -712,7 +712,9 @@ func (e *RemoteError) Unwrap() error { return e.Condition }
 
 const nsStreamErrors = "urn:ietf:params:xml:ns:xmpp-streams"
 
-func remoteError(e *fastxml.Element) *RemoteError {
+// RemoteErrorOf reads a received <stream:error> element: its condition
+// (undefined-condition if none is given) and its text.
+func RemoteErrorOf(e *fastxml.Element) *RemoteError {
 	re := &RemoteError{Condition: ErrUndefinedCondition}
 	for c := e.Root().FirstElement(); c.Valid(); c = c.NextElement() {
 		nm := c.Name()

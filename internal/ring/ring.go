@@ -65,12 +65,7 @@ func (r *Ring[T]) TryPush(v T) bool {
 	}
 	r.slots[t&r.mask] = v
 	r.tail.Store(t + 1)
-	if r.consumerParked.Load() && r.consumerParked.CompareAndSwap(true, false) {
-		select {
-		case r.wakeConsumer <- struct{}{}:
-		default:
-		}
-	}
+	r.Wake()
 	return true
 }
 
@@ -84,16 +79,52 @@ func (r *Ring[T]) Push(ctx context.Context, v T) error {
 		if r.TryPush(v) {
 			return nil
 		}
-		r.producerParked.Store(true)
-		if r.Len() < len(r.slots) || r.closed.Load() { // the consumer made room meanwhile
-			r.producerParked.Store(false)
-			continue
+		if err := r.parkProducer(ctx); err != nil {
+			return err
 		}
+	}
+}
+
+// parkProducer waits until the consumer makes room (or the ring is
+// closed), unless it made room meanwhile; it fails only when ctx ends.
+func (r *Ring[T]) parkProducer(ctx context.Context) error {
+	r.producerParked.Store(true)
+	if r.Len() < len(r.slots) || r.closed.Load() { // room was made meanwhile
+		r.producerParked.Store(false)
+		return nil
+	}
+	select {
+	case <-r.wakeProducer:
+		return nil
+	case <-ctx.Done():
+		r.producerParked.Store(false)
+		return ctx.Err()
+	}
+}
+
+// parkConsumer waits until the producer commits (or the ring is
+// closed), unless it committed meanwhile; it fails only when ctx ends.
+func (r *Ring[T]) parkConsumer(ctx context.Context) error {
+	r.consumerParked.Store(true)
+	if r.Len() > 0 || r.closed.Load() { // an item came meanwhile
+		r.consumerParked.Store(false)
+		return nil
+	}
+	select {
+	case <-r.wakeConsumer:
+		return nil
+	case <-ctx.Done():
+		r.consumerParked.Store(false)
+		return ctx.Err()
+	}
+}
+
+// wake sends a wake-up on c if its side is parked.
+func wake(parked *atomic.Bool, c chan struct{}) {
+	if parked.Load() && parked.CompareAndSwap(true, false) {
 		select {
-		case <-r.wakeProducer:
-		case <-ctx.Done():
-			r.producerParked.Store(false)
-			return ctx.Err()
+		case c <- struct{}{}:
+		default:
 		}
 	}
 }
@@ -109,12 +140,7 @@ func (r *Ring[T]) TryPop() (T, bool) {
 	v := r.slots[i]
 	r.slots[i] = zero // let the garbage collector have what the item refers to
 	r.head.Store(h + 1)
-	if r.producerParked.Load() && r.producerParked.CompareAndSwap(true, false) {
-		select {
-		case r.wakeProducer <- struct{}{}:
-		default:
-		}
-	}
+	wake(&r.producerParked, r.wakeProducer)
 	return v, true
 }
 
@@ -132,17 +158,9 @@ func (r *Ring[T]) Pop(ctx context.Context) (T, error) {
 			var zero T
 			return zero, ErrClosed
 		}
-		r.consumerParked.Store(true)
-		if r.Len() > 0 || r.closed.Load() { // the producer pushed meanwhile
-			r.consumerParked.Store(false)
-			continue
-		}
-		select {
-		case <-r.wakeConsumer:
-		case <-ctx.Done():
-			r.consumerParked.Store(false)
+		if err := r.parkConsumer(ctx); err != nil {
 			var zero T
-			return zero, ctx.Err()
+			return zero, err
 		}
 	}
 }
@@ -187,16 +205,8 @@ func (r *Ring[T]) Reserve(ctx context.Context) (*T, error) {
 			return &r.slots[t&r.mask], nil
 		}
 		r.Wake()
-		r.producerParked.Store(true)
-		if r.Len() < len(r.slots) || r.closed.Load() {
-			r.producerParked.Store(false)
-			continue
-		}
-		select {
-		case <-r.wakeProducer:
-		case <-ctx.Done():
-			r.producerParked.Store(false)
-			return nil, ctx.Err()
+		if err := r.parkProducer(ctx); err != nil {
+			return nil, err
 		}
 	}
 }
@@ -207,14 +217,7 @@ func (r *Ring[T]) Reserve(ctx context.Context) (*T, error) {
 func (r *Ring[T]) Commit() { r.tail.Store(r.tail.Load() + 1) }
 
 // Wake wakes the consumer if it is parked. Producer side.
-func (r *Ring[T]) Wake() {
-	if r.consumerParked.Load() && r.consumerParked.CompareAndSwap(true, false) {
-		select {
-		case r.wakeConsumer <- struct{}{}:
-		default:
-		}
-	}
-}
+func (r *Ring[T]) Wake() { wake(&r.consumerParked, r.wakeConsumer) }
 
 // Peek returns the oldest committed slot, waiting while there is none;
 // the slot stays the consumer's until Advance. It fails when ctx ends,
@@ -231,16 +234,8 @@ func (r *Ring[T]) Peek(ctx context.Context) (*T, error) {
 			}
 			return nil, ErrClosed
 		}
-		r.consumerParked.Store(true)
-		if r.Len() > 0 || r.closed.Load() {
-			r.consumerParked.Store(false)
-			continue
-		}
-		select {
-		case <-r.wakeConsumer:
-		case <-ctx.Done():
-			r.consumerParked.Store(false)
-			return nil, ctx.Err()
+		if err := r.parkConsumer(ctx); err != nil {
+			return nil, err
 		}
 	}
 }
@@ -253,11 +248,8 @@ func (r *Ring[T]) Peek(ctx context.Context) (*T, error) {
 func (r *Ring[T]) Advance() {
 	h := r.head.Load() + 1
 	r.head.Store(h)
-	if r.producerParked.Load() && r.tail.Load()-h <= uint64(len(r.slots)/2) && r.producerParked.CompareAndSwap(true, false) {
-		select {
-		case r.wakeProducer <- struct{}{}:
-		default:
-		}
+	if r.producerParked.Load() && r.tail.Load()-h <= uint64(len(r.slots)/2) {
+		wake(&r.producerParked, r.wakeProducer)
 	}
 }
 
