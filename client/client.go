@@ -72,7 +72,8 @@ type Config struct {
 	Resolver Resolver
 	// NoIPv6 connects over IPv4 only (the seed's use_ipv6 = False).
 	// Otherwise a name with both kinds of addresses is dialed with a
-	// happy-eyeballs race between the families (net.Dialer's).
+	// happy-eyeballs race between the families (net.Dialer's, RFC 6555:
+	// IPv4 starts 300 ms after a silent IPv6 attempt).
 	NoIPv6 bool
 	// TLS is how the connection is secured; default StartTLS.
 	TLS TLSMode

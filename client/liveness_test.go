@@ -83,3 +83,41 @@ func TestPingsAnsweredForEjabberd(t *testing.T) {
 		t.Error("the server sent no ping: the check proves nothing")
 	}
 }
+
+// Our whitespace keepalive is seen by ejabberd too. ejabberd accepts it
+// without a trace (whitespace between stanzas goes to its c2s_handle_cdata
+// hook, which no module uses, and its idle timeout is off once a session
+// is established), so the proof is the server process's own socket: the
+// bytes it has read from our connection grow while the session is
+// otherwise silent, and stay put for a session without keepalive.
+func TestKeepAliveSeenByEjabberd(t *testing.T) {
+	srv := xmpptest.StartEjabberd(t)
+	alice := srv.Users[0]
+	// serverRead runs a silent session for 2 s and returns how many
+	// bytes ejabberd read from it meanwhile.
+	serverRead := func(keepAlive time.Duration) int64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		sess, err := Dial(ctx, Config{JID: alice.JID, Password: alice.Password, Addr: srv.Addr(srv.C2SPort), CAFile: srv.CAFile,
+			Stream: stream.Config{KeepAlive: keepAlive}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sess.Abort()
+		go sess.Run(ctx)
+		time.Sleep(200 * time.Millisecond)
+		local := sess.Conn().LocalAddr()
+		before := srv.ReceivedBytes(t, local)
+		writes := sess.Stats().Writes.Load()
+		time.Sleep(2 * time.Second)
+		after := srv.ReceivedBytes(t, local)
+		t.Logf("keepalive %v: ejabberd read %d bytes (%d writes of ours)", keepAlive, after-before, sess.Stats().Writes.Load()-writes)
+		return after - before
+	}
+	if n := serverRead(300 * time.Millisecond); n == 0 {
+		t.Error("ejabberd read nothing from a session keeping alive every 300 ms")
+	}
+	if n := serverRead(-1); n != 0 {
+		t.Errorf("ejabberd read %d bytes from a silent session without keepalive: the check above proves nothing", n)
+	}
+}

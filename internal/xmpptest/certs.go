@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"testing"
 	"time"
 )
 
@@ -148,4 +149,16 @@ func (f certFiles) clientCert(jid string) (tls.Certificate, error) {
 		return tls.Certificate{}, err
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}
+
+// Certs writes a fresh CA and a certificate for domain into a temporary
+// directory of t, for tests that run a TLS server of their own. It
+// returns the PEM files: the CA to trust, the certificate and its key.
+func Certs(t testing.TB, domain string) (ca, cert, key string) {
+	t.Helper()
+	f, err := writeCerts(t.TempDir(), domain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.CA, f.Cert, f.Key
 }

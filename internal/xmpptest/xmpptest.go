@@ -46,6 +46,9 @@ type Server struct {
 	Dir                                   string // the run directory (logs)
 
 	certs certFiles
+	// ejabberd's Erlang node, for looking inside the running server.
+	node, cookie string
+	distPort     int
 }
 
 // ClientCert returns a client certificate for the account jid, signed
@@ -374,9 +377,9 @@ modules:
   mod_caps: {}
   mod_offline: {}
 `, s.Domain, filepath.Join(d, "server-bundle.pem"), s.CAFile, s.C2SPort, s.DirectTLSPort, s.ComponentPort, s.Component, s.ComponentSecret, ping, o.Compression, o.ClientCerts)
-	node := "xmpptest" + randomHex(4) + "@localhost"
+	s.node, s.cookie, s.distPort = "xmpptest"+randomHex(4)+"@localhost", randomHex(16), distPort
 	ctlcfg := fmt.Sprintf("ERLANG_NODE=%s\nERL_DIST_PORT=%d\nERL_OPTIONS=\"-setcookie %s -kernel inet_dist_use_interface {127,0,0,1}\"\nEJABBERD_PID_PATH=%s\nEXEC_CMD=as_current_user\nHOME=%s\n",
-		node, distPort, randomHex(16), filepath.Join(d, "ejabberd.pid"), filepath.Join(d, "home"))
+		s.node, distPort, s.cookie, filepath.Join(d, "ejabberd.pid"), filepath.Join(d, "home"))
 	files := map[string]string{"ejabberd.yml": yml, "ejabberdctl.cfg": ctlcfg}
 	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(d, name), []byte(body), 0o600); err != nil {
