@@ -11,7 +11,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 export XMLCONF_DIR = $(XMLCONF)
 
-.PHONY: test vet conformance test-race test-norace test-debug test-bench fuzz bench bench-echo clean-cache
+.PHONY: test vet conformance test-race test-norace test-debug test-bench fuzz bench bench-echo bench-peers clean-cache
 
 ## test: vet, every test with -race (W3C conformance and fuzz seeds
 ## included), the xmppcoredebug build that poisons stale slices, and the
@@ -33,9 +33,10 @@ conformance:
 test-race:
 	$(GO) test -race -count=1 ./...
 
-# Allocation counts and write batching, which the race detector distorts.
+# Allocation counts, write batching and the default xmppbench run, which
+# the race detector distorts.
 test-norace:
-	$(GO) test -count=1 -run 'Allocat|Coalesces' ./...
+	$(GO) test -count=1 -run 'Allocat|Coalesces|DefaultRun' ./...
 
 test-debug:
 	$(GO) test -tags xmppcoredebug -count=1 ./fastxml ./stanzapool ./stream ./fuzz
@@ -63,6 +64,15 @@ bench-echo:
 	mkdir -p $(CACHE)
 	cd bench && $(GO) test -run XXX -bench Component -benchtime 200000x -count $(COUNT) . | tee $(CACHE)/bench-echo.txt
 	$(BENCHSTAT) $(CACHE)/bench-echo.txt
+
+## bench-peers: the component echo and sink benchmarks, COUNT runs each,
+## as a table of medians per component: stanzas/s, CPU ns and allocations
+## per stanza, xmppcore-inline's stanzas/s over each one's and each one's
+## share of the raw pipe (bench/cmd/peerratio).
+bench-peers:
+	mkdir -p $(CACHE)
+	cd bench && $(GO) test -run XXX -bench 'Component(Echo|Sink)' -benchtime 200000x -count $(COUNT) . | tee $(CACHE)/bench-peers.txt
+	cd bench && $(GO) run ./cmd/peerratio $(CACHE)/bench-peers.txt
 
 clean-cache:
 	rm -rf $(CACHE)

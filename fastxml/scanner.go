@@ -48,8 +48,10 @@ type Scanner struct {
 	stream bool
 
 	r     io.Reader
-	buf   []byte // buf[:end] holds input not yet discarded
-	owned bool   // buf belongs to the scanner (false after ResetBytes)
+	buf   []byte  // buf[:end] holds input not yet discarded; nil until the first read, and after ReleaseBuffer
+	owned bool    // buf belongs to the scanner (false after ResetBytes)
+	size  int     // the size of a fresh buffer (Options.BufferSize)
+	box   *[]byte // holds buf while it is in the pool (see ReleaseBuffer)
 	end   int
 	pos   int   // next byte to examine
 	mark  int   // bytes before mark may be discarded; records are relative to mark
@@ -161,7 +163,8 @@ func (s *Scanner) init(opts Options) {
 	if n < 2*minRead {
 		n = 2 * minRead
 	}
-	s.buf = make([]byte, n)
+	s.size = n
+	s.buf = nil // taken at the first read
 	s.owned = true
 }
 
@@ -170,11 +173,37 @@ func (s *Scanner) init(opts Options) {
 // invalid.
 func (s *Scanner) Reset(r io.Reader) {
 	if !s.owned {
-		s.buf = make([]byte, defaultBufferSize)
+		s.buf = nil
 		s.owned = true
+	}
+	if s.size == 0 {
+		s.size = defaultBufferSize
 	}
 	s.reset()
 	s.r = r
+}
+
+// ReleaseBuffer gives the read buffer back to a pool shared by all
+// scanners when everything read so far has been scanned, so that a
+// scanner waiting for input (an idle stream) holds no buffer; the next
+// read takes one again. Everything the scanner returned so far (tokens,
+// attributes, elements read into) becomes invalid. It reports whether
+// the buffer was released: not when input is still buffered, in the
+// middle of ReadElement, or after ResetBytes.
+func (s *Scanner) ReleaseBuffer() bool {
+	if !s.owned || s.buf == nil || s.end != s.pos || s.retain || s.refStart >= 0 || s.err != nil {
+		return false
+	}
+	s.debug.poisonAll()
+	s.shift(s.end)
+	s.mark = 0
+	if s.box == nil {
+		s.box = new([]byte)
+	}
+	*s.box = s.buf
+	putBuffer(s.box)
+	s.buf, s.box = nil, nil
+	return true
 }
 
 // SetSource makes the scanner read what follows from r, keeping what
@@ -197,7 +226,7 @@ func (s *Scanner) ResetBytes(b []byte) {
 func (s *Scanner) reset() {
 	s.debug.poisonAll()
 	*s = Scanner{
-		lim: s.lim, stream: s.stream, buf: s.buf, owned: s.owned,
+		lim: s.lim, stream: s.stream, buf: s.buf, owned: s.owned, size: s.size, box: s.box,
 		attrs: s.attrs[:0], stack: s.stack[:0], qnames: s.qnames[:0],
 		bindings: s.bindings[:0], nsArena: s.nsArena[:0],
 		unitOff: -1, refStart: -1, arenaCut: -1, debug: s.debug,
@@ -381,6 +410,10 @@ func (s *Scanner) fill() error {
 	if s.r == nil {
 		s.eof = true
 		return io.EOF
+	}
+	if s.buf == nil && s.owned {
+		s.box = getBuffer(s.size)
+		s.buf, *s.box = *s.box, nil
 	}
 	if len(s.buf)-s.end < minRead {
 		s.makeRoom()

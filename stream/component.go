@@ -29,7 +29,7 @@ func ComponentHandshake(dst []byte, streamID, secret string) []byte {
 // answer. A stream error (not-authorized, host-unknown) comes back as a
 // *RemoteError.
 func (s *Stream) componentHandshake(ctx context.Context, e *fastxml.Element) error {
-	if err := s.SendRaw(ctx, ComponentHandshake(nil, s.peer.Load().ID, s.cfg.ComponentSecret)); err != nil {
+	if err := s.out.putProto(ComponentHandshake(nil, s.peer.Load().ID, s.cfg.ComponentSecret)); err != nil {
 		return err
 	}
 	if err := s.r.Next(e); err != nil {

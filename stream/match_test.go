@@ -121,7 +121,8 @@ func TestSendAllocatesNothing(t *testing.T) {
 	defer a.Close()
 	defer b.Close()
 	startReading := make(chan struct{})
-	go func() { // the peer reads everything, once told to
+	go func() { // the peer sends its header, then reads everything, once told to
+		b.Write([]byte(`<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='x'>`))
 		<-startReading
 		buf := make([]byte, 64<<10)
 		for {
@@ -185,6 +186,7 @@ func TestWriterCoalesces(t *testing.T) {
 			return
 		}
 		defer c.Close()
+		c.Write([]byte(`<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='x'>`))
 		buf := make([]byte, 256<<10)
 		var all []byte
 		for {
@@ -204,7 +206,10 @@ func TestWriterCoalesces(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := New(conn, Config{QueueLen: 4096})
+	started := make(chan struct{})
+	s.Events().Once(EventSessionStart, func(any) { close(started) })
 	go s.Run(context.Background())
+	<-started // sends before the session starts are held back until it does
 	const n = 20000
 	ctx := context.Background()
 	before := s.Stats().Writes.Load()

@@ -90,6 +90,11 @@ func (r *Reader) SetSource(src io.Reader) { r.s.SetSource(src) }
 // yet consumed (whitespace after the last element included).
 func (r *Reader) Buffered() int { return r.s.Buffered() }
 
+// ReleaseBuffer gives the read buffer back to a shared pool while
+// nothing is buffered (see fastxml.Scanner.ReleaseBuffer); the next
+// read takes one again.
+func (r *Reader) ReleaseBuffer() bool { return r.s.ReleaseBuffer() }
+
 // ResetBytes makes the Reader read the stream held whole in b, in
 // place.
 func (r *Reader) ResetBytes(b []byte) {

@@ -29,6 +29,7 @@ type sendQueue struct {
 	pending []byte                                         // queued stanzas, back to back
 	n       int                                            // stanzas in pending
 	limit   int                                            // most stanzas pending at once (Config.QueueLen)
+	bytes   int                                            // most bytes pending at once (Config.QueueBytes)
 	idle    bool                                           // the writer waits for kick
 	closed  bool                                           // the writer has taken its last batch
 	holding bool                                           // the inline reader is in a read chunk: see hold
@@ -36,6 +37,9 @@ type sendQueue struct {
 	spare   []byte                                         // an emptied batch buffer, for the next pending
 	carry   []byte                                         // the unwritten end of a batch, for the writer to finish
 	waiters int                                            // senders waiting for room
+	gated   bool                                           // the session has not started: see open
+	gate    []byte                                         // stanzas sent before the session started
+	gateN   int                                            // stanzas in gate
 	free    [freeBuffers]atomic.Pointer[stanzapool.Buffer] // emptied buffers for NewBuffer, without the lock
 
 	kick  chan struct{} // wakes an idle writer; capacity 1
@@ -57,8 +61,9 @@ const freeBuffers = 4
 // buffer after writing it, so that one burst does not pin its memory.
 const shrinkAbove = 256 << 10
 
-func (q *sendQueue) init(limit int) {
-	q.limit = limit
+func (q *sendQueue) init(limit, bytes int) {
+	q.limit, q.bytes = limit, bytes
+	q.gated = true
 	q.kick = make(chan struct{}, 1)
 	q.room = make(chan struct{}, 1)
 	q.wrote = make(chan struct{}, 1)
@@ -101,17 +106,26 @@ func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
 		}
 		return false, ErrClosed
 	}
-	if q.n >= q.limit {
+	if q.fullLocked() {
 		q.mu.Unlock()
 		return false, nil
 	}
+	if q.gated {
+		q.gate = append(q.gate, data...)
+		q.gateN++
+		q.mu.Unlock()
+		if b != nil {
+			q.recycle(b)
+		}
+		return true, nil
+	}
 	q.pending = append(q.pending, data...)
 	q.n++
-	wake := q.idle && (!q.holding || len(q.pending) >= holdBytes || q.n >= q.limit)
+	wake := q.idle && (!q.holding || len(q.pending) >= holdBytes || q.fullLocked())
 	if wake {
 		q.idle = false
 	}
-	more := q.waiters > 0 && q.n < q.limit
+	more := q.waiters > 0 && !q.fullLocked()
 	q.mu.Unlock()
 	if b != nil {
 		q.recycle(b)
@@ -133,7 +147,7 @@ func (q *sendQueue) put(ctx context.Context, done <-chan struct{}, data []byte, 
 			return err
 		}
 		q.mu.Lock()
-		full := q.n >= q.limit && !q.closed
+		full := q.fullLocked() && !q.closed
 		if full {
 			q.waiters++
 		}
@@ -174,7 +188,7 @@ func (q *sendQueue) take(stop <-chan struct{}) (batch []byte, final bool) {
 			q.mu.Unlock()
 			return out, false
 		}
-		if len(q.pending) > 0 && !q.writing && (!q.holding || len(q.pending) >= holdBytes || q.n >= q.limit) {
+		if len(q.pending) > 0 && !q.writing && (!q.holding || len(q.pending) >= holdBytes || q.fullLocked()) {
 			break
 		}
 		q.idle = true
@@ -280,12 +294,66 @@ func (q *sendQueue) flush() []byte {
 	return q.takeLocked()
 }
 
+// fullLocked reports whether the queue is full: QueueLen stanzas, or
+// QueueBytes bytes (a stanza larger than that still goes into an empty
+// queue).
+func (q *sendQueue) fullLocked() bool {
+	n := q.n + q.gateN
+	return n >= q.limit || n > 0 && len(q.pending)+len(q.gate) >= q.bytes
+}
+
+// putProto queues the stream's own protocol bytes (our header, the
+// component handshake) ahead of everything sent before the session
+// started, without a limit: there are a few of them, once.
+func (q *sendQueue) putProto(data []byte) error {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return ErrClosed
+	}
+	q.pending = append(q.pending, data...)
+	wake := q.idle && !q.holding
+	if wake {
+		q.idle = false
+	}
+	q.mu.Unlock()
+	if wake {
+		signal(q.kick)
+	}
+	return nil
+}
+
+// open starts the session for senders: what they sent before it (held
+// back so that it cannot go out before the stream header or the
+// handshake) is queued, and from now on stanzas go straight to the
+// queue.
+func (q *sendQueue) open() {
+	q.mu.Lock()
+	if !q.gated {
+		q.mu.Unlock()
+		return
+	}
+	q.gated = false
+	q.pending = append(q.pending, q.gate...)
+	q.n += q.gateN
+	q.gate, q.gateN = nil, 0
+	wake := q.idle && len(q.pending) > 0 && !q.holding
+	if wake {
+		q.idle = false
+	}
+	q.mu.Unlock()
+	if wake {
+		signal(q.kick)
+	}
+}
+
 // drop discards what is pending and not yet being written, and returns
 // how many stanzas that was.
 func (q *sendQueue) drop() int {
 	q.mu.Lock()
-	n := q.n
+	n := q.n + q.gateN
 	q.pending, q.n = q.pending[:0], 0
+	q.gate, q.gateN = nil, 0
 	wake := q.waiters > 0
 	q.mu.Unlock()
 	if wake {

@@ -162,7 +162,7 @@ func BenchmarkOutgoingQueue(b *testing.B) {
 	}{
 		{"bytequeue", func() outQueue {
 			q := &byteQueue{pool: &stanzapool.Pool{}, stop: make(chan struct{})}
-			q.q.init(1024)
+			q.q.init(1024, 1<<20)
 			return q
 		}},
 		{"channel", func() outQueue {

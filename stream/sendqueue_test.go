@@ -22,36 +22,16 @@ import (
 func TestInlineReaderNeverBlocksInWrite(t *testing.T) {
 	for _, inline := range []bool{true, false} {
 		t.Run(fmt.Sprintf("inline=%v", inline), func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
-			accepted := make(chan net.Conn, 1)
-			go func() {
-				c, err := ln.Accept()
-				if err != nil {
-					close(accepted)
-					return
-				}
-				accepted <- c
-			}()
-			conn, err := net.Dial("tcp", ln.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			peer := <-accepted
-			if peer == nil {
-				t.Fatal("accept failed")
-			}
-			defer peer.Close()
+			conn, peer := tcpPair(t)
 			for _, c := range []net.Conn{conn, peer} {
 				// Not smaller: below twice the loopback MSS, window updates
 				// stall and the transfer crawls on zero-window probes.
 				c.(*net.TCPConn).SetReadBuffer(128 << 10)
 				c.(*net.TCPConn).SetWriteBuffer(128 << 10)
 			}
-			s := New(conn, Config{Inline: inline})
+			// The queue takes all the replies (8 MiB): a handler waiting
+			// for room would be back-pressure, not what this checks.
+			s := New(conn, Config{Inline: inline, QueueBytes: 16 << 20})
 			s.RegisterHandler(&Handler{Name: "echo", Match: MustPath("message/body"), Func: func(s *Stream, st *Stanza) {
 				echoReply(t, s, st)
 			}})

@@ -42,6 +42,10 @@ type Config struct {
 	// QueueLen bounds the outgoing queue, in stanzas. Send waits (or
 	// TrySend fails with ErrQueueFull) when it is full. Default 1024.
 	QueueLen int
+	// QueueBytes bounds the outgoing queue in bytes, as QueueLen does
+	// in stanzas (a stanza larger than QueueBytes still goes into an
+	// empty queue). Default 4 MiB.
+	QueueBytes int
 	// DispatchLen bounds the stanzas read but not yet dispatched; when
 	// it is full the reader stops reading, and TCP pushes back on the
 	// peer. Default 1024.
@@ -119,10 +123,14 @@ var (
 // seed's names to these.
 type Stream struct {
 	conn net.Conn
-	raw  syscall.RawConn // conn's socket, if it is one: see flushInline
-	cfg  Config
-	pool *stanzapool.Pool
-	r    *Reader
+	raw  syscall.RawConn // conn's socket, if it is one: see flushInline and waitInput
+	// readable is the callback of waitInput, made once.
+	readable func(fd uintptr) bool
+	rw       rawWriter     // flushInline's non-blocking writes
+	released atomic.Uint64 // read buffers released by waitInput (tests)
+	cfg      Config
+	pool     *stanzapool.Pool
+	r        *Reader
 
 	in  *ring.Ring[*Stanza]
 	out sendQueue
@@ -178,6 +186,9 @@ func New(conn net.Conn, cfg Config) *Stream {
 	if cfg.QueueLen <= 0 {
 		cfg.QueueLen = 1024
 	}
+	if cfg.QueueBytes <= 0 {
+		cfg.QueueBytes = 4 << 20
+	}
 	if cfg.DispatchLen <= 0 {
 		cfg.DispatchLen = 1024
 	}
@@ -188,11 +199,11 @@ func New(conn net.Conn, cfg Config) *Stream {
 		conn:    conn,
 		cfg:     cfg,
 		pool:    cfg.Pool,
-		in:      ring.New[*Stanza](cfg.DispatchLen),
+		in:      ring.New[*Stanza](dispatchLen(cfg)),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
-	s.out.init(cfg.QueueLen)
+	s.out.init(cfg.QueueLen, cfg.QueueBytes)
 	s.live.epoch = time.Now()
 	if s.events = cfg.Events; s.events == nil {
 		s.events = new(Events)
@@ -200,6 +211,7 @@ func New(conn net.Conn, cfg Config) *Stream {
 	if sc, ok := conn.(syscall.Conn); ok && canTryWrite {
 		if rc, err := sc.SyscallConn(); err == nil {
 			s.raw = rc
+			s.readable = s.inputOrRelease
 		}
 	}
 	if s.pool == nil {
@@ -389,7 +401,7 @@ func (s *Stream) flushInline() {
 		return
 	}
 	s.stats.Writes.Add(1)
-	n, err := tryWrite(s.raw, batch)
+	n, err := s.rw.tryWrite(s.raw, batch)
 	s.wrote()
 	if err != nil {
 		s.out.written(batch)
@@ -421,7 +433,7 @@ func (s *Stream) write(batch []byte) error {
 // readLoop is the reader goroutine's work: headers, handshake, stanzas.
 func (s *Stream) readLoop(ctx context.Context) error {
 	if s.cfg.Negotiated == nil {
-		if err := s.SendRaw(ctx, s.header()); err != nil {
+		if err := s.out.putProto(s.header()); err != nil {
 			return err
 		}
 	}
@@ -443,11 +455,13 @@ func (s *Stream) readLoop(ctx context.Context) error {
 			return err
 		}
 	}
+	s.out.open() // what was sent before goes out now, after the handshake
 	s.events.Emit(EventSessionStart, nil)
 	if s.cfg.Inline {
 		return s.readInline()
 	}
 	for n := 0; ; {
+		s.waitInput()
 		if err := s.next(&e); err != nil {
 			if err == io.EOF {
 				return nil
@@ -487,11 +501,53 @@ func (s *Stream) next(e *fastxml.Element) error {
 	return nil
 }
 
+// dispatchLen is the dispatch ring's size: with Config.Inline the ring
+// is not used, and is kept minimal.
+func dispatchLen(cfg Config) int {
+	if cfg.Inline {
+		return 2
+	}
+	return cfg.DispatchLen
+}
+
+// waitInput is where an idle stream waits. Between stanzas, with nothing
+// buffered, it waits for the socket to become readable before the
+// scanner reads, and gives the read buffer back to the pool while it
+// waits: an idle stream holds no read buffer, and a busy one (input
+// already there) keeps its buffer and pays one non-blocking peek per
+// read. Replies held back are flushed first (the dispatcher woken), as
+// before any read. Connections that are not sockets skip this.
+func (s *Stream) waitInput() {
+	if s.raw == nil || s.r.Buffered() > 0 {
+		return
+	}
+	if s.cfg.Inline {
+		s.flushInline()
+	} else {
+		s.in.Wake()
+	}
+	s.raw.Read(s.readable) // an error comes back from the read that follows
+}
+
+// inputOrRelease is waitInput's callback: true once the socket has
+// input (or an end or error to report); before waiting, it releases the
+// read buffer.
+func (s *Stream) inputOrRelease(fd uintptr) bool {
+	if socketHasInput(fd) {
+		return true
+	}
+	if s.r.ReleaseBuffer() {
+		s.released.Add(1)
+	}
+	return false
+}
+
 // readInline is readLoop's stanza loop with Config.Inline: each
 // stanza is dispatched where it lies in the read buffer.
 func (s *Stream) readInline() error {
 	st := &Stanza{borrowed: true}
 	for {
+		s.waitInput()
 		if err := s.next(&st.Element); err != nil {
 			if err == io.EOF {
 				return nil

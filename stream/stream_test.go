@@ -417,3 +417,38 @@ func TestComponentHandshake(t *testing.T) {
 		b.Close()
 	}
 }
+
+// Stanzas sent before the session starts (before Run, or while the
+// component handshake is under way) are held back: our header and the
+// handshake go first, then they do, in order. Sent straight away, they
+// would reach the server in place of the handshake.
+func TestSendBeforeSessionStartWaitsForIt(t *testing.T) {
+	for _, inline := range []bool{false, true} {
+		a, b := net.Pipe()
+		s := New(a, Config{Namespace: NSComponent, To: "bot.example.com", ComponentSecret: "s3cret", Inline: inline})
+		ctx := context.Background()
+		s.SendRaw(ctx, []byte(`<message id='1'/>`))
+		p := newPeer(t, b)
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx) }()
+		<-p.header
+		s.SendRaw(ctx, []byte(`<message id='2'/>`))
+		p.write(`<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='abc' from='bot.example.com'>`)
+		p.expect(string(ComponentHandshake(nil, "abc", "s3cret")))
+		select {
+		case got := <-p.got:
+			t.Fatalf("inline=%v: %s went out before the server accepted the handshake", inline, got)
+		case <-time.After(50 * time.Millisecond):
+		}
+		p.write(`<handshake/>`)
+		p.expect(`<message id='1'/>`)
+		p.expect(`<message id='2'/>`)
+		s.Close()
+		p.write(`</stream:stream>`)
+		if err := waitRun(t, done); err != nil {
+			t.Errorf("inline=%v: Run: %v", inline, err)
+		}
+		a.Close()
+		b.Close()
+	}
+}

@@ -10,6 +10,11 @@ import (
 // canTryWrite reports whether tryWrite works here.
 const canTryWrite = false
 
-func tryWrite(syscall.RawConn, []byte) (int, error) {
+// rawWriter is unused where there are no non-blocking socket writes.
+type rawWriter struct{}
+
+func (*rawWriter) tryWrite(syscall.RawConn, []byte) (int, error) {
 	return 0, errors.New("stream: no non-blocking socket writes on this system")
 }
+
+func socketHasInput(uintptr) bool { return true }

@@ -1,7 +1,9 @@
 // Command xmppbench is the first thing to run: it measures what
 // xmppcore does on this machine, and checks XMPP streams.
 //
-//	xmppbench                       parse both generated corpora and print the table
+//	xmppbench [--json]              echo, sink, latency and idle against an embedded peer
+//	xmppbench run [flags]           the same, against that peer or a real server, chosen workloads
+//	xmppbench serve                 the embedded loopback peer on its own
 //	xmppbench parse [--json] [FILE] scanner throughput over a stream held in memory
 //	xmppbench scan [FILE|-]         check a raw XMPP stream, one line per stanza
 //	xmppbench bot --addr --component --secret   an XEP-0114 echo component
@@ -15,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 func main() {
@@ -31,7 +34,10 @@ const (
 const usage = `usage: xmppbench [command] [flags]
 
 Commands:
-  (none)   parse the generated chat and mixed corpora and print a table
+  (none)   echo, sink, latency and idle workloads against an embedded
+           loopback peer; prints a table (--json: one object per line)
+  run      the same with flags: a real server, workloads, rates, --html
+  serve    the embedded loopback peer, as a test peer for your own bots
   parse    scanner throughput over a stream held in memory
   scan     check a raw XMPP stream and print each stanza on one line
   bot      an echo bot (XEP-0114 component, or client with --jid)
@@ -42,10 +48,14 @@ Run "xmppbench COMMAND -h" for a command's flags.
 
 // run is main without the process: it returns the exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		return runDefault(stdout, stderr)
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelp(args[0]) {
+		return runDefault(args, stdout, stderr)
 	}
 	switch args[0] {
+	case "run":
+		return runRun(args[1:], stdout, stderr)
+	case "serve":
+		return runServe(args[1:], stdin, stdout, stderr)
 	case "parse":
 		return runParse(args[1:], stdout, stderr)
 	case "scan":
@@ -54,10 +64,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runBot(args[1:], stdout, stderr)
 	case "login":
 		return runLogin(args[1:], stdout, stderr)
-	case "help", "-h", "-help", "--help":
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	if isHelp(args[0]) {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "xmppbench: unknown command %q\n\n%s", args[0], usage)
 	return exitUsage
 }
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }

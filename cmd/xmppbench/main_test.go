@@ -247,13 +247,3 @@ func TestParseFile(t *testing.T) {
 		t.Errorf("bad stream: exit %d: %s", code, errOut)
 	}
 }
-
-func TestDefaultRun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the default run takes a few seconds")
-	}
-	code, out, errOut := runCmd(nil, "")
-	if code != 0 || !strings.Contains(out, "chat") || !strings.Contains(out, "mixed") {
-		t.Errorf("exit %d:\n%s\n%s", code, out, errOut)
-	}
-}

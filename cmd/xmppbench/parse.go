@@ -142,20 +142,3 @@ func measure(name string, data []byte, d time.Duration) (parseResult, error) {
 	}
 	return res, nil
 }
-
-// runDefault is "xmppbench" without arguments.
-func runDefault(stdout, stderr io.Writer) int {
-	fmt.Fprintln(stdout, "xmppbench: scanning generated XMPP streams in memory (full validation, stanza index)")
-	fmt.Fprintf(stdout, "%-8s %10s %10s %12s %16s\n", "corpus", "MiB", "MB/s", "ns/stanza", "allocs/stanza")
-	for _, which := range []string{"chat", "mixed"} {
-		res, err := measure(which, generated(which), time.Second)
-		if err != nil {
-			fmt.Fprintln(stderr, "xmppbench:", err)
-			return exitFail
-		}
-		fmt.Fprintf(stdout, "%-8s %10.1f %10.0f %12.0f %16.3f\n", which,
-			float64(res.Bytes)/(1<<20), res.MBPerS, res.NsPerStanza, res.AllocsPerStanza)
-	}
-	fmt.Fprintln(stdout, "\nxmppbench parse --json FILE measures your own capture; xmppbench scan FILE checks one.")
-	return exitOK
-}

@@ -1,8 +1,23 @@
-// Package benchpeer is the server side of the component benchmarks: a
-// minimal XEP-0114 server that accepts one component, checks its
-// handshake, then sends it chat messages as fast as the component
-// takes them and counts its replies. It runs in a process of its own,
-// so that the component's CPU time can be measured apart from it.
+// Package benchpeer is the server side of the component benchmarks and
+// of `xmppbench serve`: a minimal XEP-0114 server that accepts
+// components, checks their handshake, and then, by the component's
+// domain, sends it chat messages as fast as it takes them and counts its
+// replies, or reflects what it sends. It runs in a process of its own,
+// so that the component's CPU time and memory are measured apart from
+// it.
+//
+// The domain a component asks for picks what the peer does: its first
+// label is the mode, further labels of the form letter+number set
+// parameters.
+//
+//	echo.n1000000.s200.bench   send 1 000 000 messages of 200 bytes, at
+//	                           most w (default 1000) unanswered; count
+//	                           the replies; then close the stream
+//	sink.n1000000.bench        send them all, then a message with id
+//	                           "end"; close once that one is answered
+//	anything else              reflect: send back every stanza received,
+//	                           unchanged, batched per read (latency
+//	                           probes, idle streams, users' own bots)
 package benchpeer
 
 import (
@@ -11,7 +26,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/xmppcore/xmppcore/fastxml"
@@ -31,6 +50,18 @@ type Config struct {
 
 // Chat is the default message: a 200-byte chat message.
 var Chat = []byte(`<message from='juliet@capulet.example/balcony' to='bot@echo.bench.example' type='chat' id='b58675a2-0001'><body>fair o capulet what it art the my yonder window breaks</body></message>`)
+
+// Message returns a chat message like Chat, its body padded so that the
+// whole stanza is size bytes (at least Chat's length with an empty
+// body).
+func Message(size int) []byte {
+	head, _, _ := bytes.Cut(Chat, []byte("<body>"))
+	head = append(head[:len(head):len(head)], "<body>"...)
+	tail := "</body></message>"
+	n := max(size-len(head)-len(tail), 0)
+	m := append(head, bytes.Repeat([]byte("x"), n)...)
+	return append(m, tail...)
+}
 
 // endMarker is sent last in sink mode; the component answers it.
 var endMarker = []byte(`<message from='juliet@capulet.example/balcony' to='bot@echo.bench.example' type='chat' id='end'><body>end</body></message>`)
@@ -74,18 +105,34 @@ func Serve(ln net.Listener, cfg Config) (Result, error) {
 	if _, err := s.Next(); err != nil { // the component's header
 		return Result{}, fmt.Errorf("header: %w", err)
 	}
-	conn.Write([]byte(`<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='` + cfg.StreamID + `' from='` + cfg.Domain + `'>`))
+	if err := handshake(conn, s, cfg.Domain, cfg.StreamID, cfg.Secret); err != nil {
+		return Result{}, err
+	}
+	return blast(conn, s, cfg)
+}
+
+// handshake answers a component's stream header (already read) and
+// checks its XEP-0114 handshake.
+func handshake(conn net.Conn, s *fastxml.Scanner, domain, id, secret string) error {
+	if _, err := io.WriteString(conn, `<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='`+id+`' from='`+domain+`'>`); err != nil {
+		return err
+	}
 	var e fastxml.Element
 	if k, err := s.NextElement(&e); err != nil || k != fastxml.WholeElement {
-		return Result{}, fmt.Errorf("handshake: %v %v", k, err)
+		return fmt.Errorf("handshake: %v %v", k, err)
 	}
-	sum := sha1.Sum([]byte(cfg.StreamID + cfg.Secret))
+	sum := sha1.Sum([]byte(id + secret))
 	if string(e.Root().AppendText(nil)) != hex.EncodeToString(sum[:]) {
-		conn.Write([]byte(`<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>`))
-		return Result{}, errors.New("benchpeer: wrong handshake")
+		io.WriteString(conn, `<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>`)
+		return errors.New("benchpeer: wrong handshake")
 	}
-	conn.Write([]byte(`<handshake/>`))
+	_, err := io.WriteString(conn, `<handshake/>`)
+	return err
+}
 
+// blast sends cfg.Stanzas messages and counts the replies.
+func blast(conn net.Conn, s *fastxml.Scanner, cfg Config) (Result, error) {
+	var e fastxml.Element
 	tokens := make(chan struct{}, cfg.Window)
 	for i := 0; i < cfg.Window; i++ {
 		tokens <- struct{}{}
@@ -138,4 +185,181 @@ func Serve(ln net.Listener, cfg Config) (Result, error) {
 	}
 	conn.Write([]byte(`</stream:stream>`))
 	return res, nil
+}
+
+// Server is the peer of `xmppbench serve`: it accepts any number of
+// components at once, each doing what its domain asks (see the package
+// documentation). The zero value accepts the secret "bench".
+type Server struct {
+	Secret string // the components' shared secret; default "bench"
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+	wg    sync.WaitGroup
+}
+
+// DefaultSecret is the shared secret a Server accepts unless told.
+const DefaultSecret = "bench"
+
+// Serve accepts components on ln until it is closed, each on a
+// goroutine of its own. It returns once ln is closed.
+func (srv *Server) Serve(ln net.Listener) error {
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			// Out of descriptors and the like: wait, do not spin.
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		srv.mu.Lock()
+		if srv.conns == nil {
+			srv.conns = make(map[net.Conn]struct{})
+		}
+		srv.conns[conn] = struct{}{}
+		srv.wg.Add(1)
+		srv.mu.Unlock()
+		go func() {
+			defer srv.wg.Done()
+			srv.handle(conn)
+			srv.mu.Lock()
+			delete(srv.conns, conn)
+			srv.mu.Unlock()
+			conn.Close()
+		}()
+	}
+}
+
+// Close closes every connection and waits for their goroutines (close
+// the listeners first).
+func (srv *Server) Close() {
+	srv.mu.Lock()
+	for c := range srv.conns {
+		c.Close()
+	}
+	srv.mu.Unlock()
+	srv.wg.Wait()
+}
+
+// mode is what a component's domain asks for.
+type mode struct {
+	name                  string // "echo", "sink" or "reflect"
+	stanzas, size, window int
+}
+
+// parseDomain reads the mode from a component's domain.
+func parseDomain(domain string) mode {
+	labels := strings.Split(domain, ".")
+	m := mode{name: "reflect", stanzas: 100000}
+	if labels[0] == "echo" || labels[0] == "sink" {
+		m.name = labels[0]
+	}
+	for _, l := range labels[1:] {
+		if len(l) < 2 {
+			continue
+		}
+		n, err := strconv.Atoi(l[1:])
+		if err != nil || n < 0 {
+			continue
+		}
+		switch l[0] {
+		case 'n':
+			m.stanzas = n
+		case 's':
+			m.size = n
+		case 'w':
+			m.window = n
+		}
+	}
+	return m
+}
+
+// handle runs one component.
+func (srv *Server) handle(conn net.Conn) {
+	s := fastxml.NewScanner(conn, fastxml.Options{Stream: true, BufferSize: 4 << 10})
+	if k, err := s.Next(); err != nil || k != fastxml.StartElement {
+		return
+	}
+	domain := ""
+	for i := range s.NumAttrs() {
+		if a := s.Attr(i); string(a.Name().Local) == "to" && len(a.Name().Space) == 0 {
+			domain = string(a.Raw())
+		}
+	}
+	secret := srv.Secret
+	if secret == "" {
+		secret = DefaultSecret
+	}
+	id := "peer-" + strconv.FormatUint(uint64(time.Now().UnixNano()), 36)
+	if err := handshake(conn, s, domain, id, secret); err != nil {
+		return
+	}
+	m := parseDomain(domain)
+	switch m.name {
+	case "echo", "sink":
+		cfg := Config{Domain: domain, Stanzas: m.stanzas, Window: m.window, Sink: m.name == "sink"}
+		if m.size > 0 {
+			cfg.Message = Message(m.size)
+		}
+		cfg.defaults()
+		blast(conn, s, cfg)
+	default:
+		reflect(conn, s)
+	}
+}
+
+// reflect sends back every stanza received, unchanged; what one read
+// brought is sent in one write, just before the next read. It ends the
+// stream when the component does.
+func reflect(conn net.Conn, s *fastxml.Scanner) {
+	fr := &flushReader{conn: conn}
+	s.SetSource(fr)
+	var e fastxml.Element
+	for {
+		k, err := s.NextElement(&e)
+		if err != nil || fr.err != nil {
+			return
+		}
+		switch k {
+		case fastxml.WholeElement:
+			fr.out = append(fr.out, e.Raw()...)
+		case fastxml.EndElement: // the component's </stream:stream>
+			fr.out = append(fr.out, "</stream:stream>"...)
+			fr.flush()
+			return
+		}
+	}
+}
+
+// flushReader writes what is pending before each read.
+type flushReader struct {
+	conn net.Conn
+	out  []byte
+	err  error
+}
+
+func (f *flushReader) flush() {
+	if len(f.out) == 0 || f.err != nil {
+		return
+	}
+	_, f.err = f.conn.Write(f.out)
+	if cap(f.out) > 64<<10 {
+		f.out = nil
+	} else {
+		f.out = f.out[:0]
+	}
+}
+
+func (f *flushReader) Read(p []byte) (int, error) {
+	f.flush()
+	if f.err != nil {
+		return 0, f.err
+	}
+	return f.conn.Read(p)
 }

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xmppcore/xmppcore/stream"
+)
+
+// TestMain lets the test binary be the embedded peer: the workloads
+// start their own executable as "xmppbench serve".
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func TestRunUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--workload", "nap"},
+		{"run", "--no-such-flag"},
+		{"run", "--connections", "-1"},
+		{"run", "--window", "0"},
+		{"run", "extra"},
+		{"run", "--server", "127.0.0.1:5347"},
+		{"run", "--server", "127.0.0.1:5347", "--component", "c.example"},
+		{"run", "--jid", "a@b", "--component", "c.example", "--password", "p"},
+		{"run", "--jid", "a@b"},
+		{"run", "--jid", "a@b", "--password", "p", "--tls", "maybe"},
+		{"--workload", "nap"},
+		{"serve", "--ports", "0"},
+		{"serve", "extra"},
+	} {
+		if code, _, errOut := runCmd(args, ""); code != 2 || !strings.Contains(errOut, "usage") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and a usage message", args, code, errOut)
+		}
+	}
+	for _, args := range [][]string{{"run", "-h"}, {"serve", "--help"}} {
+		if code, _, errOut := runCmd(args, ""); code != 0 || !strings.Contains(errOut, "usage") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}
+
+// Every workload runs, small, against the embedded peer; --json prints
+// one object per workload with the documented fields, and the numbers
+// add up.
+func TestRunJSON(t *testing.T) {
+	html := filepath.Join(t.TempDir(), "report.html")
+	code, out, errOut := runCmd([]string{"run", "--json", "--html", html, "--stanzas", "20000", "--rate", "5000",
+		"--duration", "5s", "--workload", "echo,sink,latency,idle", "--connections", "2", "--size", "300"}, "")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d lines, want 4:\n%s", len(lines), out)
+	}
+	want := []string{"workload", "connections", "stanzas", "seconds", "stanzas_per_s", "allocs_per_stanza",
+		"bytes_per_stanza", "cpu_s_per_100k", "rss_mib", "mem_per_conn_kib", "errors"}
+	for i, name := range []string{"echo", "sink", "latency", "idle"} {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(lines[i]), &m); err != nil {
+			t.Fatalf("line %d: %v: %s", i, err, lines[i])
+		}
+		for _, k := range want {
+			if _, ok := m[k]; !ok {
+				t.Errorf("%s: no %q in %s", name, k, lines[i])
+			}
+		}
+		var r workloadResult
+		json.Unmarshal([]byte(lines[i]), &r)
+		if r.Workload != name || r.Connections != 2 || r.Errors != 0 {
+			t.Errorf("line %d: %+v", i, r)
+		}
+		switch name {
+		case "echo":
+			if r.Stanzas != 20000 || r.StanzasPerS <= 0 {
+				t.Errorf("echo: %d stanzas at %.0f/s, want 20000", r.Stanzas, r.StanzasPerS)
+			}
+		case "sink":
+			// Each connection's final marker counts too.
+			if r.Stanzas != 20002 {
+				t.Errorf("sink: %d stanzas, want 20002", r.Stanzas)
+			}
+		case "latency":
+			if r.Latency == nil || r.Latency.P50 <= 0 || r.Latency.Max < r.Latency.P99 || r.Latency.P99 < r.Latency.P50 {
+				t.Errorf("latency: %+v", r.Latency)
+			}
+			if r.Stanzas != 20000 || r.Rate != 5000 || len(r.Percentiles) == 0 {
+				t.Errorf("latency: %d stanzas at %.0f/s offered, want 20000 at 5000/s; %d percentiles", r.Stanzas, r.Rate, len(r.Percentiles))
+			}
+		case "idle":
+			if r.MemPerConnKiB == 0 && r.HeapPerConnKiB == 0 {
+				t.Errorf("idle: no memory measured: %+v", r)
+			}
+		}
+	}
+	b, err := os.ReadFile(html)
+	if err != nil || !strings.Contains(string(b), "<svg") {
+		t.Errorf("no HTML report with a chart: %v", err)
+	}
+}
+
+// The bare command runs every workload with its defaults and prints
+// the table. Under the race detector it would take minutes: it runs in
+// make test-norace.
+func TestDefaultRun(t *testing.T) {
+	if raceEnabled || testing.Short() {
+		t.Skip("the default run is timed for a normal build: make test-norace runs it")
+	}
+	code, out, errOut := runCmd(nil, "")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, w := range []string{"echo", "sink", "latency", "idle", "stanzas/s", "KiB/conn"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("no %q in the table:\n%s", w, out)
+		}
+	}
+	t.Logf("\n%s", out)
+}
+
+// "xmppbench serve" alone is a peer for one's own bot: a component on
+// any domain but echo.* and sink.* gets back what it sends.
+func TestServeReflects(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "serve", "--listen", "127.0.0.1:0", "--stdin", "--secret", "s3cret")
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("serve did not exit cleanly when its stdin ended: %v", err)
+		}
+	}()
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
+	if !ok {
+		t.Fatalf("first line %q", line)
+	}
+	go io.Copy(io.Discard, stdout)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := stream.New(conn, stream.Config{Namespace: stream.NSComponent, To: "mybot.example", ComponentSecret: "s3cret", Inline: true})
+	got := make(chan string, 1)
+	s.RegisterHandler(&stream.Handler{Name: "got", Match: stream.MustPath("message/body"), Func: func(_ *stream.Stream, st *stream.Stanza) {
+		got <- string(st.Root().Raw())
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	msg := "<message to='bot@mybot.example' from='x@mybot.example'><body>hi &amp; bye</body></message>"
+	s.SendRaw(ctx, []byte(msg))
+	select {
+	case g := <-got:
+		if g != msg {
+			t.Errorf("got back %q, want %q", g, msg)
+		}
+	case err := <-done:
+		t.Fatalf("stream ended: %v", err)
+	case <-ctx.Done():
+		t.Fatal("nothing came back")
+	}
+	s.Close()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/xmppcore/xmppcore/internal/benchpeer"
+)
+
+const serveUsage = `usage: xmppbench serve [--listen HOST:PORT] [--ports N] [--secret S]
+
+Runs the loopback XMPP peer that the default run and "xmppbench run"
+start as a child process; it is also a test peer for your own bots. It
+accepts XEP-0114 components with the shared secret S on every domain;
+the domain picks what it does (first label, then options as letter and
+number):
+
+  echo.n1000000.s200.w1000.bench  send n messages of s bytes, at most w
+                                  unanswered, count the replies, close
+  sink.n1000000.bench             send n messages and one with id "end";
+                                  close once that one is answered
+  anything else                   send back every stanza, unchanged
+
+It prints "listening on ADDR ..." once it accepts, and runs until
+interrupted (or, with --stdin, until its standard input ends).
+
+Flags:
+`
+
+func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, serveUsage)
+		fs.PrintDefaults()
+	}
+	listen := fs.String("listen", "127.0.0.1:5275", "address of the first listener (port 0: any free port)")
+	ports := fs.Int("ports", 1, "number of listeners: more than one spreads many streams over several ports")
+	secret := fs.String("secret", benchpeer.DefaultSecret, "the components' shared secret")
+	untilEOF := fs.Bool("stdin", false, "exit when standard input ends (for a parent process)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() != 0 || *ports < 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	host, _, err := net.SplitHostPort(*listen)
+	if err != nil {
+		fmt.Fprintln(stderr, "xmppbench serve:", err)
+		return exitUsage
+	}
+	srv := &benchpeer.Server{Secret: *secret}
+	var lns []net.Listener
+	var addrs []string
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		srv.Close()
+	}()
+	for i := range *ports {
+		addr := *listen
+		if i > 0 {
+			addr = net.JoinHostPort(host, "0")
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			fmt.Fprintln(stderr, "xmppbench serve:", err)
+			return exitFail
+		}
+		lns = append(lns, ln)
+		addrs = append(addrs, ln.Addr().String())
+		go srv.Serve(ln)
+	}
+	fmt.Fprintf(stdout, "listening on %s\n", strings.Join(addrs, " "))
+	stop := make(chan struct{})
+	if *untilEOF {
+		go func() {
+			io.Copy(io.Discard, stdin)
+			close(stop)
+		}()
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	select {
+	case <-stop:
+	case <-sig:
+	}
+	return exitOK
+}

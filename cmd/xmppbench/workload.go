@@ -1,0 +1,434 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/xmppcore/xmppcore/internal/benchpeer"
+	"github.com/xmppcore/xmppcore/internal/echobot"
+	"github.com/xmppcore/xmppcore/metrics"
+	"github.com/xmppcore/xmppcore/stanza"
+	"github.com/xmppcore/xmppcore/stream"
+)
+
+// params are what one workload is asked to do.
+type params struct {
+	connections int
+	stanzas     int64         // 0: until duration
+	duration    time.Duration // bound on the load phase
+	size        int           // bytes per stanza
+	rate        float64       // latency: offered stanzas/s over all connections
+	window      int           // echo on a real server: messages in flight per connection
+	progress    func(done int64)
+}
+
+// workloads by name.
+var workloads = map[string]func(context.Context, *target, params) (workloadResult, error){
+	"echo":    runEcho,
+	"sink":    runSink,
+	"latency": runLatency,
+	"idle":    runIdle,
+}
+
+// sampler records the throughput timeline and reports progress while
+// the load runs; count is read every 100 ms.
+func sampler(count func() int64, progress func(int64)) (stop func() []timePoint) {
+	done := make(chan struct{})
+	var points []timePoint
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		start, last, lastAt := time.Now(), count(), time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-t.C:
+				n := count()
+				points = append(points, timePoint{Seconds: now.Sub(start).Seconds(), StanzasPerS: float64(n-last) / now.Sub(lastAt).Seconds()})
+				last, lastAt = n, now
+				if progress != nil {
+					progress(n)
+				}
+			}
+		}
+	}()
+	return func() []timePoint {
+		close(done)
+		wg.Wait()
+		return points
+	}
+}
+
+// runEcho: every message the client receives, it answers (to and from
+// swapped, same body). The embedded peer sends them as fast as they are
+// answered; on a real server the client keeps window messages to
+// itself in flight.
+func runEcho(ctx context.Context, t *target, p params) (workloadResult, error) {
+	return flood(ctx, t, p, "echo")
+}
+
+// runSink: the client only receives. The embedded peer sends as fast as
+// it can; on a real server the client sends to itself without waiting.
+func runSink(ctx context.Context, t *target, p params) (workloadResult, error) {
+	return flood(ctx, t, p, "sink")
+}
+
+// flood runs echo or sink over p.connections streams.
+func flood(ctx context.Context, t *target, p params, mode string) (workloadResult, error) {
+	res := workloadResult{Workload: mode, Connections: p.connections}
+	per := p.stanzas / int64(p.connections)
+	if p.stanzas == 0 {
+		per = math.MaxInt32 // until the duration ends
+	}
+	var received atomic.Int64
+	var errs atomic.Int64
+	body := filler(p.size)
+	before := sample(true)
+	stopSampler := sampler(received.Load, p.progress)
+	var conns []*conn
+	var ends []<-chan error
+	for i := 0; i < p.connections; i++ {
+		domain := fmt.Sprintf("%s.n%d.s%d.bench", mode, per, p.size)
+		c, ended, err := t.open(ctx, domain, func(c *conn) {
+			if t.embedded {
+				c.RegisterHandler(countingEcho(ctx, &received, mode == "sink", &errs))
+				return
+			}
+			c.RegisterHandler(selfLoop(ctx, c, &received, mode == "echo", &errs))
+		})
+		if err != nil {
+			stopSampler()
+			closeAll(conns, ends)
+			return res, err
+		}
+		conns, ends = append(conns, c), append(ends, ended)
+	}
+	if !t.embedded {
+		// Start the loop: a window of messages to ourselves (echo), or
+		// everything at once (sink).
+		for _, c := range conns {
+			go sendToSelf(ctx, c, body, p, per, mode == "echo", &errs)
+		}
+	}
+	deadline := time.NewTimer(p.duration)
+	defer deadline.Stop()
+	finished := 0
+	if !t.embedded {
+		// A real server does not end the stream: stop when all arrived.
+		go func() {
+			for received.Load() < per*int64(len(conns)) {
+				time.Sleep(time.Millisecond)
+			}
+			closeAll(conns, nil)
+		}()
+	}
+	for _, ended := range ends {
+		select {
+		case err := <-ended:
+			if err != nil && !errors.Is(err, stream.ErrClosed) {
+				errs.Add(1)
+			}
+			finished++
+		case <-deadline.C:
+			closeAll(conns, nil)
+			<-ended
+		case <-ctx.Done():
+			closeAll(conns, ends)
+			return res, ctx.Err()
+		}
+	}
+	after := sample(false)
+	res.Timeline = stopSampler()
+	res.fill(before, after, received.Load())
+	res.syscalls(conns)
+	res.Errors = errs.Load()
+	return res, nil
+}
+
+// countingEcho is the echo bot of `xmppbench bot` (sink: it answers
+// only the final marker), counting what it receives.
+func countingEcho(ctx context.Context, received *atomic.Int64, sink bool, errs *atomic.Int64) *stream.Handler {
+	onlyID := ""
+	if sink {
+		onlyID = benchpeer.EndID
+	}
+	h := echobot.Handler(ctx, onlyID, func(error) { errs.Add(1) })
+	echo := h.Func
+	h.Func = func(s *stream.Stream, st *stream.Stanza) {
+		received.Add(1)
+		echo(s, st)
+	}
+	return h
+}
+
+// selfLoop counts the messages that come back from a real server and,
+// in echo mode, sends each one out again.
+func selfLoop(ctx context.Context, c *conn, received *atomic.Int64, again bool, errs *atomic.Int64) *stream.Handler {
+	return &stream.Handler{Name: "self-loop", Match: stream.MustPath("message/body"), Func: func(s *stream.Stream, st *stream.Stanza) {
+		received.Add(1)
+		if again {
+			if err := s.SendRaw(ctx, st.Root().Raw()); err != nil {
+				errs.Add(1)
+			}
+		}
+	}}
+}
+
+// sendToSelf starts a real-server run: window messages (echo) or all of
+// them (sink), addressed to the client itself.
+func sendToSelf(ctx context.Context, c *conn, body []byte, p params, per int64, echo bool, errs *atomic.Int64) {
+	n := per
+	if echo {
+		n = int64(max(p.window, 1))
+	}
+	var b stanza.Builder
+	var buf []byte
+	for i := int64(0); i < n; i++ {
+		b.Reset(buf[:0])
+		b.Start("message").Attr("to", c.self).Attr("type", "chat").Attr("id", strconv.FormatInt(i, 10))
+		b.Start("body").TextBytes(body).End().End()
+		buf = b.Bytes()
+		if err := c.SendRaw(ctx, buf); err != nil {
+			errs.Add(1)
+			return
+		}
+	}
+}
+
+// syscalls sets the reads and writes per stanza from the streams'
+// counters.
+func (r *workloadResult) syscalls(conns []*conn) {
+	if r.Stanzas == 0 {
+		return
+	}
+	var reads, writes uint64
+	for _, c := range conns {
+		reads += c.Stats().Reads.Load()
+		writes += c.Stats().Writes.Load()
+	}
+	r.ReadsPerStanza = float64(reads) / float64(r.Stanzas)
+	r.WritesPerStanza = float64(writes) / float64(r.Stanzas)
+}
+
+// closeAll ends the streams and, if ends is given, waits for them.
+func closeAll(conns []*conn, ends []<-chan error) {
+	for _, c := range conns {
+		c.Abort()
+	}
+	for _, e := range ends {
+		<-e
+	}
+}
+
+// runLatency offers p.rate stanzas per second (open loop, spread over
+// the connections) for p.duration and measures each one's round trip
+// from the moment it was due to be sent, not from when it was sent: a
+// sender that falls behind shows as latency, not as a lower rate.
+//
+// Stanzas are sent by the connection's reader whenever a reply comes
+// in (so, under load, within microseconds of being due, without a
+// goroutine spinning on a CPU the peer needs), and by a timer when
+// none is in flight (Go's timers wake about 1 ms late on Linux, so at
+// low rates the latency includes that).
+func runLatency(ctx context.Context, t *target, p params) (workloadResult, error) {
+	res := workloadResult{Workload: "latency", Connections: p.connections, Rate: p.rate}
+	var hist metrics.Histogram
+	var received, errs atomic.Int64
+	total := int64(p.rate * p.duration.Seconds())
+	if p.stanzas > 0 {
+		total = p.stanzas
+	}
+	body := filler(p.size)
+	var start time.Time
+	var conns []*conn
+	var ends []<-chan error
+	var pacers []*pacer
+	for i := 0; i < p.connections; i++ {
+		pc := &pacer{k: int64(i), step: int64(p.connections), total: total, interval: float64(time.Second) / p.rate, body: body, errs: &errs}
+		c, ended, err := t.open(ctx, "reflect.bench", func(c *conn) {
+			pc.c = c
+			c.RegisterHandler(&stream.Handler{Name: "latency", Match: stream.MustPath("message/body"), Func: func(s *stream.Stream, st *stream.Stanza) {
+				due, err := strconv.ParseInt(string(st.Attr("id")), 10, 64)
+				if err != nil {
+					return // not ours (a real server's own messages)
+				}
+				hist.Record(time.Since(start) - time.Duration(due))
+				received.Add(1)
+				pc.sendDue(ctx, true)
+			}})
+		})
+		if err != nil {
+			closeAll(conns, ends)
+			return res, err
+		}
+		conns, ends, pacers = append(conns, c), append(ends, ended), append(pacers, pc)
+	}
+	before := sample(true)
+	stopSampler := sampler(received.Load, p.progress)
+	start = time.Now()
+	var wg sync.WaitGroup
+	for _, pc := range pacers {
+		pc.start = start
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pc.run(ctx)
+		}()
+	}
+	wg.Wait()
+	// Wait for the last replies (bounded: lost ones count as errors).
+	wait := time.Now().Add(5 * time.Second)
+	for received.Load() < total && time.Now().Before(wait) && ctx.Err() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	after := sample(false)
+	res.Timeline = stopSampler()
+	closeAll(conns, ends)
+	res.fill(before, after, received.Load())
+	res.syscalls(conns)
+	res.Errors = errs.Load() + (total - received.Load())
+	res.Latency = &latencyUS{
+		P50: us(hist.Quantile(0.5)), P90: us(hist.Quantile(0.9)), P99: us(hist.Quantile(0.99)),
+		P999: us(hist.Quantile(0.999)), Max: us(hist.Max()),
+	}
+	for _, q := range []float64{0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99} {
+		res.Percentiles = append(res.Percentiles, percentilePoint{Percentile: q, Micros: us(hist.Quantile(q / 100))})
+	}
+	res.Percentiles = append(res.Percentiles, percentilePoint{Percentile: 100, Micros: us(hist.Max())})
+	return res, nil
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// filler is body text that makes our messages about size bytes long
+// (the rest of a message is about 150 bytes).
+func filler(size int) []byte { return bytes.Repeat([]byte("x"), max(size-150, 1)) }
+
+// pacer sends one connection's share of the latency workload: stanzas
+// k, k+step, k+2*step, ... below total, stanza j due at j*interval
+// after start, its id the due time in nanoseconds.
+type pacer struct {
+	c              *conn
+	start          time.Time
+	interval       float64 // nanoseconds between stanzas over all connections
+	body           []byte
+	errs           *atomic.Int64
+	mu             sync.Mutex // the reader's handler and run both send
+	k, step, total int64
+	b              stanza.Builder
+	msg            []byte
+	id             [20]byte
+}
+
+// sendDue sends, in one write, every stanza due by now, and returns
+// when the next one is due; done when all are sent. From the reader's
+// handler (try) it never waits: if the timer is sending, or the queue
+// is full, the stanzas stay due (and their latency grows).
+func (p *pacer) sendDue(ctx context.Context, try bool) (next time.Duration, done bool) {
+	if try {
+		if !p.mu.TryLock() {
+			return 0, false
+		}
+	} else {
+		p.mu.Lock()
+	}
+	defer p.mu.Unlock()
+	now := time.Since(p.start)
+	first := p.k
+	buf := p.c.NewBuffer()
+	for ; p.k < p.total && p.k-first < maxBatch*p.step; p.k += p.step {
+		due := time.Duration(float64(p.k) * p.interval)
+		if due > now {
+			break
+		}
+		p.b.Reset(p.msg)
+		p.b.Start("message").Attr("to", p.c.self).Attr("from", p.c.self).Attr("type", "chat").
+			AttrBytes("id", strconv.AppendInt(p.id[:0], int64(due), 10))
+		p.b.Start("body").TextBytes(p.body).End().End()
+		p.msg = p.b.Bytes()
+		buf.B = append(buf.B, p.msg...)
+	}
+	switch {
+	case p.k == first:
+		buf.Release()
+	case try:
+		if err := p.c.TrySend(buf); errors.Is(err, stream.ErrQueueFull) {
+			buf.Release()
+			p.k = first // still due
+		} else if err != nil {
+			p.errs.Add(1)
+			p.k = p.total
+		}
+	default:
+		if err := p.c.Send(ctx, buf); err != nil {
+			p.errs.Add(1)
+			p.k = p.total
+		}
+	}
+	return time.Duration(float64(p.k) * p.interval), p.k >= p.total
+}
+
+// maxBatch bounds the stanzas one sendDue sends: a pacer that fell
+// behind catches up over several writes instead of building (and, with
+// a full queue, rebuilding) one huge one.
+const maxBatch = 128
+
+// batchEvery is the shortest pause of a pacer's timer.
+const batchEvery = 50 * time.Microsecond
+
+// run sends what falls due while no reply comes in to do it, until all
+// are sent.
+func (p *pacer) run(ctx context.Context) {
+	for ctx.Err() == nil {
+		next, done := p.sendDue(ctx, false)
+		if done {
+			return
+		}
+		// At least batchEvery apart: while the process is busy, Go's
+		// timers fire within microseconds, and a write per stanza or
+		// two would cost more than the stanzas themselves.
+		time.Sleep(max(next-time.Since(p.start), batchEvery))
+	}
+}
+
+// runIdle opens p.connections streams that then stay silent, and
+// measures what each costs the client: resident memory and Go heap plus
+// stacks, after a garbage collection, divided by the count.
+func runIdle(ctx context.Context, t *target, p params) (workloadResult, error) {
+	res := workloadResult{Workload: "idle", Connections: p.connections}
+	before := sample(true)
+	conns := make([]*conn, 0, p.connections)
+	ends := make([]<-chan error, 0, p.connections)
+	defer func() { closeAll(conns, ends) }()
+	var opened atomic.Int64
+	stopSampler := sampler(opened.Load, p.progress)
+	for i := 0; i < p.connections; i++ {
+		c, ended, err := t.open(ctx, "idle.bench", func(*conn) {})
+		if err != nil {
+			stopSampler()
+			return res, fmt.Errorf("stream %d of %d: %w", i+1, p.connections, err)
+		}
+		conns, ends = append(conns, c), append(ends, ended)
+		opened.Add(1)
+	}
+	res.Timeline = stopSampler()
+	time.Sleep(200 * time.Millisecond) // let the last ones settle
+	after := sample(true)
+	res.fill(before, after, 0)
+	res.Seconds = after.at.Sub(before.at).Seconds()
+	n := float64(p.connections)
+	res.MemPerConnKiB = (float64(after.rss) - float64(before.rss)) / n / 1024
+	res.HeapPerConnKiB = (float64(after.heapStacks) - float64(before.heapStacks)) / n / 1024
+	return res, nil
+}

@@ -1,0 +1,106 @@
+package fastxml
+
+import (
+	"strings"
+	"testing"
+)
+
+// releasingDump is dumpNextElements releasing the buffer after every
+// whole element, as an idle stream does while it waits for input.
+func releasingDump(s *Scanner, released *int) string {
+	var sb strings.Builder
+	var e Element
+	for {
+		k, err := s.NextElement(&e)
+		if err != nil {
+			return dumpEnd(&sb, err)
+		}
+		if k == WholeElement {
+			dumpNode(&sb, e.Root())
+			if s.ReleaseBuffer() {
+				*released++
+				if s.BufferCap() != 0 {
+					panic("released, but the buffer is still held")
+				}
+			}
+			continue
+		}
+		dumpToken(&sb, s, k)
+	}
+}
+
+// Releasing the buffer between stanzas changes nothing that is scanned:
+// the same elements, errors and offsets, whatever the chunking, and the
+// buffer is released only when nothing read is left to scan.
+func TestReleaseBufferBetweenStanzas(t *testing.T) {
+	stream := `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>` +
+		`<message to='a@b' id='1'><body>one &amp; two</body></message>` +
+		`<presence/>` +
+		`<iq type='get' id='2'><query xmlns='jabber:iq:version'/></iq>` +
+		"\n  " +
+		`<message id='3'><body><![CDATA[x<y]]></body></message>` +
+		`<message id='4'>` + strings.Repeat("z", 300) + `</message>` +
+		`<bad attr=oops/>`
+	data := []byte(stream)
+	want := dumpNextElements(NewScanner(strings.NewReader(stream), Options{Stream: true}), true)
+	total := 0
+	for cut := 0; cut <= len(data); cut++ {
+		s := NewScanner(splitReader(data, cut), Options{Stream: true, BufferSize: 4096})
+		released := 0
+		if got := releasingDump(s, &released); got != want {
+			t.Fatalf("cut %d: releasing the buffer changed the scan:\n got %s\nwant %s", cut, got, want)
+		}
+		total += released
+	}
+	// One-byte reads leave nothing buffered after each element.
+	s := NewScanner(&chunkReader{data: data, sizes: []int{1}}, Options{Stream: true})
+	released := 0
+	if got := releasingDump(s, &released); got != want {
+		t.Fatalf("one-byte reads: %s", got)
+	}
+	if released < 5 || total == 0 {
+		t.Errorf("released %d times with one-byte reads, %d over all cuts: the test does not exercise the release", released, total)
+	}
+}
+
+// Nothing is released while input is buffered, or from a scanner over
+// bytes it does not own.
+func TestReleaseBufferRefused(t *testing.T) {
+	s := NewScanner(strings.NewReader(`<s:stream xmlns:s='x'><a/><b/>`), Options{Stream: true})
+	var e Element
+	s.NextElement(&e) // the header
+	s.NextElement(&e) // <a/>, with <b/> still buffered
+	if s.ReleaseBuffer() {
+		t.Error("released with <b/> still buffered")
+	}
+	s.ResetBytes([]byte(`<a/>`))
+	if s.ReleaseBuffer() {
+		t.Error("released bytes given to ResetBytes")
+	}
+	if NewScanner(strings.NewReader(""), Options{}).BufferCap() != 0 {
+		t.Error("a scanner that has not read holds a buffer")
+	}
+}
+
+// Going round the pool allocates nothing.
+func TestReleaseBufferAllocatesNothing(t *testing.T) {
+	msg := []byte(`<message><body>hi</body></message>`)
+	r := &chunkReader{}
+	s := NewScanner(r, Options{Stream: true})
+	r.data, r.sizes = []byte(`<s:stream xmlns:s='x' xmlns='jabber:client'>`), []int{1 << 20}
+	var e Element
+	s.NextElement(&e)
+	round := func() {
+		r.data = msg
+		if k, err := s.NextElement(&e); err != nil || k != WholeElement {
+			t.Fatal(k, err)
+		}
+		s.ReleaseBuffer()
+	}
+	for range 10 {
+		round()
+	}
+	if n := testing.AllocsPerRun(100, round); n != 0 {
+		t.Errorf("%v allocations per element with a release, want 0", n)
+	}
+}
