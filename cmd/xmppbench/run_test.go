@@ -9,10 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xmppcore/xmppcore/internal/xmpptest"
 	"github.com/xmppcore/xmppcore/stream"
 )
 
@@ -185,5 +187,46 @@ func TestServeReflects(t *testing.T) {
 	s.Close()
 	if err := <-done; err != nil {
 		t.Errorf("Run: %v", err)
+	}
+}
+
+// "run" against real servers: as a component and as a client, every
+// workload completes, with nothing lost, on Prosody and on ejabberd.
+func TestRunRealServers(t *testing.T) {
+	for _, start := range []func(testing.TB) *xmpptest.Server{xmpptest.StartProsody, xmpptest.StartEjabberd} {
+		srv := start(t)
+		alice := srv.Users[0]
+		for _, mode := range []struct {
+			name  string
+			conns int
+			args  []string
+		}{
+			// Prosody takes one connection per component.
+			{"component", 1, []string{"--server", srv.Addr(srv.ComponentPort), "--component", srv.Component, "--secret", srv.ComponentSecret}},
+			{"client", 2, []string{"--server", srv.Addr(srv.C2SPort), "--jid", alice.JID, "--password", alice.Password, "--ca", srv.CAFile}},
+		} {
+			t.Run(srv.Name+"/"+mode.name, func(t *testing.T) {
+				args := append([]string{"run", "--json", "--workload", "echo,sink,latency,idle", "--stanzas", "2000",
+					"--rate", "2000", "--connections", strconv.Itoa(mode.conns), "--window", "50", "--duration", "20s"}, mode.args...)
+				code, out, errOut := runCmd(args, "")
+				if code != 0 {
+					t.Fatalf("exit %d\n%s\n%s\n%s", code, out, errOut, srv.Log())
+				}
+				for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+					var r workloadResult
+					if err := json.Unmarshal([]byte(line), &r); err != nil {
+						t.Fatalf("%v: %s", err, line)
+					}
+					want := int64(2000)
+					if r.Workload == "idle" {
+						want = 0
+					}
+					if r.Stanzas != want || r.Errors != 0 || r.Connections != mode.conns {
+						t.Errorf("%s: %d stanzas (want %d), %d errors, %d connections", r.Workload, r.Stanzas, want, r.Errors, r.Connections)
+					}
+					t.Logf("%s: %.0f stanzas/s, latency %+v", r.Workload, r.StanzasPerS, r.Latency)
+				}
+			})
+		}
 	}
 }

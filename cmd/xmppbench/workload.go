@@ -86,6 +86,9 @@ func runSink(ctx context.Context, t *target, p params) (workloadResult, error) {
 
 // flood runs echo or sink over p.connections streams.
 func flood(ctx context.Context, t *target, p params, mode string) (workloadResult, error) {
+	if !t.embedded {
+		return floodServer(ctx, t, p, mode)
+	}
 	res := workloadResult{Workload: mode, Connections: p.connections}
 	per := p.stanzas / int64(p.connections)
 	if p.stanzas == 0 {
@@ -93,7 +96,6 @@ func flood(ctx context.Context, t *target, p params, mode string) (workloadResul
 	}
 	var received atomic.Int64
 	var errs atomic.Int64
-	body := filler(p.size)
 	before := sample(true)
 	stopSampler := sampler(received.Load, p.progress)
 	var conns []*conn
@@ -101,11 +103,7 @@ func flood(ctx context.Context, t *target, p params, mode string) (workloadResul
 	for i := 0; i < p.connections; i++ {
 		domain := fmt.Sprintf("%s.n%d.s%d.bench", mode, per, p.size)
 		c, ended, err := t.open(ctx, domain, func(c *conn) {
-			if t.embedded {
-				c.RegisterHandler(countingEcho(ctx, &received, mode == "sink", &errs))
-				return
-			}
-			c.RegisterHandler(selfLoop(ctx, c, &received, mode == "echo", &errs))
+			c.RegisterHandler(countingEcho(ctx, &received, mode == "sink", &errs))
 		})
 		if err != nil {
 			stopSampler()
@@ -114,32 +112,16 @@ func flood(ctx context.Context, t *target, p params, mode string) (workloadResul
 		}
 		conns, ends = append(conns, c), append(ends, ended)
 	}
-	if !t.embedded {
-		// Start the loop: a window of messages to ourselves (echo), or
-		// everything at once (sink).
-		for _, c := range conns {
-			go sendToSelf(ctx, c, body, p, per, mode == "echo", &errs)
-		}
-	}
+	// The peer ends each stream once it has sent everything and had its
+	// answers.
 	deadline := time.NewTimer(p.duration)
 	defer deadline.Stop()
-	finished := 0
-	if !t.embedded {
-		// A real server does not end the stream: stop when all arrived.
-		go func() {
-			for received.Load() < per*int64(len(conns)) {
-				time.Sleep(time.Millisecond)
-			}
-			closeAll(conns, nil)
-		}()
-	}
 	for _, ended := range ends {
 		select {
 		case err := <-ended:
-			if err != nil && !errors.Is(err, stream.ErrClosed) {
+			if err != nil {
 				errs.Add(1)
 			}
-			finished++
 		case <-deadline.C:
 			closeAll(conns, nil)
 			<-ended
@@ -172,38 +154,132 @@ func countingEcho(ctx context.Context, received *atomic.Int64, sink bool, errs *
 	return h
 }
 
-// selfLoop counts the messages that come back from a real server and,
-// in echo mode, sends each one out again.
-func selfLoop(ctx context.Context, c *conn, received *atomic.Int64, again bool, errs *atomic.Int64) *stream.Handler {
-	return &stream.Handler{Name: "self-loop", Match: stream.MustPath("message/body"), Func: func(s *stream.Stream, st *stream.Stanza) {
-		received.Add(1)
-		if again {
-			if err := s.SendRaw(ctx, st.Root().Raw()); err != nil {
-				errs.Add(1)
+// selfFlood is one connection's share of echo or sink on a real
+// server: messages to itself, each counted when it comes back. With
+// echo, window are in flight and each one back sends the next.
+type selfFlood struct {
+	c          *conn
+	per        int64
+	received   atomic.Int64
+	sent       atomic.Int64
+	allBack    chan struct{}
+	body       []byte
+	echo       bool
+	total      *atomic.Int64
+	errs       *atomic.Int64
+	mu         sync.Mutex // the handler and the first window both send
+	b          stanza.Builder
+	msg        []byte
+	id         [20]byte
+	closedByUs atomic.Bool
+}
+
+// send sends message number i to ourselves.
+func (f *selfFlood) send(ctx context.Context, i int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.b.Reset(f.msg)
+	f.b.Start("message").Attr("to", f.c.self).Attr("from", f.c.self).Attr("type", "chat").AttrBytes("id", strconv.AppendInt(f.id[:0], i, 10))
+	f.b.Start("body").TextBytes(f.body).End().End()
+	f.msg = f.b.Bytes()
+	if err := f.c.SendRaw(ctx, f.msg); err != nil && !f.closedByUs.Load() {
+		f.errs.Add(1)
+	}
+}
+
+// handler counts each message back and, with echo, sends the next.
+func (f *selfFlood) handler(ctx context.Context) *stream.Handler {
+	return &stream.Handler{Name: "self-flood", Match: stream.MustPath("message/body"), Func: func(*stream.Stream, *stream.Stanza) {
+		n := f.received.Add(1)
+		if n > f.per {
+			return
+		}
+		f.total.Add(1)
+		if n == f.per {
+			close(f.allBack)
+		}
+		if f.echo {
+			if i := f.sent.Add(1); i <= f.per {
+				f.send(ctx, i-1)
 			}
 		}
 	}}
 }
 
-// sendToSelf starts a real-server run: window messages (echo) or all of
-// them (sink), addressed to the client itself.
-func sendToSelf(ctx context.Context, c *conn, body []byte, p params, per int64, echo bool, errs *atomic.Int64) {
-	n := per
-	if echo {
-		n = int64(max(p.window, 1))
+// floodServer runs echo or sink against a real server: each connection
+// sends its share to itself (echo: window in flight; sink: all at once)
+// and counts what comes back; the streams are closed properly once all
+// came back (or at the duration).
+func floodServer(ctx context.Context, t *target, p params, mode string) (workloadResult, error) {
+	res := workloadResult{Workload: mode, Connections: p.connections}
+	per := p.stanzas / int64(p.connections)
+	if p.stanzas == 0 {
+		per = math.MaxInt32
 	}
-	var b stanza.Builder
-	var buf []byte
-	for i := int64(0); i < n; i++ {
-		b.Reset(buf[:0])
-		b.Start("message").Attr("to", c.self).Attr("type", "chat").Attr("id", strconv.FormatInt(i, 10))
-		b.Start("body").TextBytes(body).End().End()
-		buf = b.Bytes()
-		if err := c.SendRaw(ctx, buf); err != nil {
+	var total, errs atomic.Int64
+	before := sample(true)
+	stopSampler := sampler(total.Load, p.progress)
+	var conns []*conn
+	var ends []<-chan error
+	var floods []*selfFlood
+	for i := 0; i < p.connections; i++ {
+		f := &selfFlood{per: per, allBack: make(chan struct{}), body: filler(p.size), echo: mode == "echo", total: &total, errs: &errs}
+		c, ended, err := t.open(ctx, "", func(c *conn) {
+			f.c = c
+			c.RegisterHandler(f.handler(ctx))
+		})
+		if err != nil {
+			stopSampler()
+			closeAll(conns, ends)
+			return res, err
+		}
+		conns, ends, floods = append(conns, c), append(ends, ended), append(floods, f)
+	}
+	for _, f := range floods {
+		first := per
+		if f.echo {
+			first = min(int64(p.window), per)
+		}
+		f.sent.Store(first)
+		go func() {
+			for i := int64(0); i < first; i++ {
+				f.send(ctx, i)
+			}
+		}()
+	}
+	deadline := time.NewTimer(p.duration)
+	defer deadline.Stop()
+	for i, f := range floods {
+		select {
+		case <-f.allBack:
+		case err := <-ends[i]:
 			errs.Add(1)
-			return
+			ends[i] = closedWith(err)
+		case <-deadline.C:
+		case <-ctx.Done():
 		}
 	}
+	after := sample(false)
+	res.Timeline = stopSampler()
+	for i, f := range floods {
+		f.closedByUs.Store(true)
+		f.c.Close()
+		<-ends[i]
+	}
+	res.fill(before, after, total.Load())
+	res.syscalls(conns)
+	res.Errors = errs.Load()
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	return res, nil
+}
+
+// closedWith returns a channel that has err, for a stream already ended.
+func closedWith(err error) <-chan error {
+	c := make(chan error, 1)
+	c <- err
+	return c
 }
 
 // syscalls sets the reads and writes per stanza from the streams'
