@@ -66,7 +66,8 @@ func (b Backoff) delay(n int) time.Duration {
 // (that is XEP-0198's job).
 //
 // Every session shares cfg.Stream.Events (one is made if nil): register
-// event handlers there once, before Reconnect, not in setup.
+// event handlers there once, before Reconnect, not in setup. Likewise
+// cfg.Stream.Metrics, if set, counts every session, and each reconnect.
 func Reconnect(ctx context.Context, cfg Config, b Backoff, setup func(*Session)) error {
 	if cfg.Stream.Events == nil {
 		cfg.Stream.Events = new(stream.Events)
@@ -99,6 +100,9 @@ func reconnect(ctx context.Context, cfg Config, b Backoff, dial func(context.Con
 		failures++
 		if events != nil {
 			events.Emit(EventReconnectDelay, d)
+		}
+		if m := cfg.Stream.Metrics; m != nil {
+			m.Reconnects.Inc()
 		}
 		select {
 		case <-time.After(d):

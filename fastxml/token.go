@@ -69,6 +69,10 @@ func (a Attr) Name() Name {
 	return n
 }
 
+// IsZero reports whether a is the zero Attr, which a lookup returns
+// for an attribute that is not there.
+func (a Attr) IsZero() bool { return a.r == nil }
+
 // Raw returns the value exactly as written between the quotes.
 func (a Attr) Raw() []byte { return a.raw[a.r.vStart:a.r.vEnd] }
 

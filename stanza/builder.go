@@ -99,9 +99,10 @@ func attr[T string | []byte](b *Builder, name string, value T) *Builder {
 // copied as it was written: references are not decoded and re-encoded,
 // so forwarding a value costs one copy and cannot change it. (The
 // scanner has checked the value; it is quoted with whichever quote it
-// does not contain.)
+// does not contain.) A zero Attr (a lookup that found nothing) adds
+// nothing.
 func (b *Builder) AttrFrom(name string, a fastxml.Attr) *Builder {
-	if !b.inTag {
+	if !b.inTag || a.IsZero() {
 		return b
 	}
 	raw := a.Raw()

@@ -124,8 +124,12 @@ func TestForwardFromReceived(t *testing.T) {
 	root := e.Root()
 	from, _ := root.Attr("", "from")
 	typ, _ := root.Attr("", "type")
+	missing, ok := root.Attr("", "id") // not there: forwarding it adds nothing
+	if ok || !missing.IsZero() {
+		t.Fatalf("lookup of a missing attribute: %v, zero %v", ok, missing.IsZero())
+	}
 	var b Builder
-	b.Start("message").AttrFrom("to", from).AttrFrom("type", typ).
+	b.Start("message").AttrFrom("to", from).AttrFrom("id", missing).AttrFrom("type", typ).
 		Start("body").ContentFrom(root.ChildLocal("body")).End().End()
 	if b.Err() != nil {
 		t.Fatal(b.Err())

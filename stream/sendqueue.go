@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/xmppcore/xmppcore/metrics"
 	"github.com/xmppcore/xmppcore/stanzapool"
 )
 
@@ -40,6 +41,7 @@ type sendQueue struct {
 	gated   bool                                           // the session has not started: see open
 	gate    []byte                                         // stanzas sent before the session started
 	gateN   int                                            // stanzas in gate
+	depth   *metrics.Gauge                                 // Config.Metrics' queue depth, or nil
 	free    [freeBuffers]atomic.Pointer[stanzapool.Buffer] // emptied buffers for NewBuffer, without the lock
 
 	kick  chan struct{} // wakes an idle writer; capacity 1
@@ -205,6 +207,7 @@ func (q *sendQueue) take(stop <-chan struct{}) (batch []byte, final bool) {
 
 // takeLocked swaps out the pending bytes as a batch being written.
 func (q *sendQueue) takeLocked() []byte {
+	q.dequeued(q.n)
 	out := q.pending
 	q.pending, q.spare, q.n = q.spare[:0], nil, 0
 	q.writing = true
@@ -264,7 +267,9 @@ func (q *sendQueue) last() []byte {
 		out = append(q.carry, q.pending...)
 		q.carry, q.writing = nil, false
 	}
+	q.dequeued(q.n + q.gateN)
 	q.pending, q.n = nil, 0
+	q.gate, q.gateN = nil, 0
 	q.mu.Unlock()
 	return out
 }
@@ -292,6 +297,13 @@ func (q *sendQueue) flush() []byte {
 		return nil
 	}
 	return q.takeLocked()
+}
+
+// dequeued takes n stanzas off the metrics' queue depth.
+func (q *sendQueue) dequeued(n int) {
+	if q.depth != nil && n > 0 {
+		q.depth.Add(-int64(n))
+	}
 }
 
 // fullLocked reports whether the queue is full: QueueLen stanzas, or
@@ -352,6 +364,7 @@ func (q *sendQueue) open() {
 func (q *sendQueue) drop() int {
 	q.mu.Lock()
 	n := q.n + q.gateN
+	q.dequeued(n)
 	q.pending, q.n = q.pending[:0], 0
 	q.gate, q.gateN = nil, 0
 	wake := q.waiters > 0

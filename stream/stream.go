@@ -16,6 +16,7 @@ import (
 
 	"github.com/xmppcore/xmppcore/fastxml"
 	"github.com/xmppcore/xmppcore/internal/ring"
+	"github.com/xmppcore/xmppcore/metrics"
 	"github.com/xmppcore/xmppcore/stanza"
 	"github.com/xmppcore/xmppcore/stanzapool"
 )
@@ -42,6 +43,13 @@ type Config struct {
 	// QueueLen bounds the outgoing queue, in stanzas. Send waits (or
 	// TrySend fails with ErrQueueFull) when it is full. Default 1024.
 	QueueLen int
+	// Metrics, if set, is updated as the stream runs: stanzas and bytes
+	// in and out, the outgoing queue's depth, and an error when Run
+	// ends with one (its Latency is left to the application). Give each
+	// stream its own and sum them with a metrics.Registry, which an
+	// expvar adapter publishes (metrics.Publish).
+	Metrics *metrics.Counters
+
 	// QueueBytes bounds the outgoing queue in bytes, as QueueLen does
 	// in stanzas (a stanza larger than QueueBytes still goes into an
 	// empty queue). Default 4 MiB.
@@ -204,6 +212,9 @@ func New(conn net.Conn, cfg Config) *Stream {
 		done:    make(chan struct{}),
 	}
 	s.out.init(cfg.QueueLen, cfg.QueueBytes)
+	if cfg.Metrics != nil {
+		s.out.depth = &cfg.Metrics.QueueDepth
+	}
 	s.live.epoch = time.Now()
 	if s.events = cfg.Events; s.events == nil {
 		s.events = new(Events)
@@ -349,6 +360,9 @@ func (s *Stream) Run(ctx context.Context) error {
 	s.stopSchedules()
 	<-writer
 	s.conn.Close()
+	if m := s.cfg.Metrics; m != nil && s.err != nil {
+		m.Errors.Inc()
+	}
 	s.events.Emit(EventDisconnected, s.err)
 	return s.err
 }
@@ -377,6 +391,9 @@ func (b beforeRead) Read(p []byte) (int, error) {
 	n, err := s.conn.Read(p)
 	if n > 0 {
 		s.sawRead()
+		if m := s.cfg.Metrics; m != nil {
+			m.BytesIn.Add(int64(n))
+		}
 	}
 	if s.cfg.Inline {
 		s.out.hold()
@@ -403,6 +420,7 @@ func (s *Stream) flushInline() {
 	s.stats.Writes.Add(1)
 	n, err := s.rw.tryWrite(s.raw, batch)
 	s.wrote()
+	s.countOut(n)
 	if err != nil {
 		s.out.written(batch)
 		s.end(err)
@@ -416,12 +434,37 @@ func (s *Stream) flushInline() {
 	s.out.carryOver(batch[n:])
 }
 
+// countIn counts a stanza read.
+func (s *Stream) countIn() {
+	s.stats.StanzasIn.Add(1)
+	if m := s.cfg.Metrics; m != nil {
+		m.StanzasIn.Inc()
+	}
+}
+
+// countQueued counts a stanza queued to send.
+func (s *Stream) countQueued() {
+	s.stats.StanzasOut.Add(1)
+	if m := s.cfg.Metrics; m != nil {
+		m.StanzasOut.Inc()
+		m.QueueDepth.Add(1)
+	}
+}
+
+// countOut counts n bytes written in the metrics, if any.
+func (s *Stream) countOut(n int) {
+	if m := s.cfg.Metrics; m != nil && n > 0 {
+		m.BytesOut.Add(int64(n))
+	}
+}
+
 // write writes a batch that the send queue handed out. A failed write
 // ends the stream, and is returned.
 func (s *Stream) write(batch []byte) error {
 	s.stats.Writes.Add(1)
-	_, err := s.conn.Write(batch)
+	n, err := s.conn.Write(batch)
 	s.wrote()
+	s.countOut(n)
 	s.out.written(batch)
 	if err != nil {
 		s.end(err)
@@ -468,7 +511,7 @@ func (s *Stream) readLoop(ctx context.Context) error {
 			}
 			return err
 		}
-		s.stats.StanzasIn.Add(1)
+		s.countIn()
 		slot, err := s.in.Reserve(ctx)
 		if err != nil {
 			return err
@@ -554,7 +597,7 @@ func (s *Stream) readInline() error {
 			}
 			return err
 		}
-		s.stats.StanzasIn.Add(1)
+		s.countIn()
 		st.refs.Store(1)
 		s.dispatch(st)
 	}
@@ -661,7 +704,8 @@ func (s *Stream) writeLoop() {
 			s.tailMu.Unlock()
 			if len(batch) > 0 {
 				s.stats.Writes.Add(1)
-				s.conn.Write(batch)
+				n, _ := s.conn.Write(batch)
+				s.countOut(n)
 			}
 			s.sentTail.Store(true)
 			if s.err != nil {
@@ -720,7 +764,7 @@ func (s *Stream) TrySend(b *stanzapool.Buffer) error {
 	queued, err := s.out.tryPut(b.B, b)
 	if queued || err != nil {
 		if queued {
-			s.stats.StanzasOut.Add(1)
+			s.countQueued()
 		}
 		return err
 	}
@@ -746,7 +790,7 @@ func (s *Stream) enqueue(ctx context.Context, data []byte, b *stanzapool.Buffer)
 	if err := s.out.put(ctx, s.closing, data, b); err != nil {
 		return err
 	}
-	s.stats.StanzasOut.Add(1)
+	s.countQueued()
 	return nil
 }
 
