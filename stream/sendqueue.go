@@ -31,7 +31,7 @@ type sendQueue struct {
 	n       int                                            // stanzas in pending
 	limit   int                                            // most stanzas pending at once (Config.QueueLen)
 	bytes   int                                            // most bytes pending at once (Config.QueueBytes)
-	idle    bool                                           // the writer waits for kick
+	idle    bool                                           // no writer goroutine runs: the next wake-up starts one
 	closed  bool                                           // the writer has taken its last batch
 	holding bool                                           // the inline reader is in a read chunk: see hold
 	writing bool                                           // a batch is being written; the next waits for it
@@ -44,7 +44,7 @@ type sendQueue struct {
 	depth   *metrics.Gauge                                 // Config.Metrics' queue depth, or nil
 	free    [freeBuffers]atomic.Pointer[stanzapool.Buffer] // emptied buffers for NewBuffer, without the lock
 
-	kick  chan struct{} // wakes an idle writer; capacity 1
+	start func()        // starts a writer goroutine (the Stream's writeLoop)
 	room  chan struct{} // wakes one waiting sender; capacity 1
 	wrote chan struct{} // wakes the writer's last take after a flush write; capacity 1
 }
@@ -66,7 +66,7 @@ const shrinkAbove = 256 << 10
 func (q *sendQueue) init(limit, bytes int) {
 	q.limit, q.bytes = limit, bytes
 	q.gated = true
-	q.kick = make(chan struct{}, 1)
+	q.idle = true // no writer until there is something to write
 	q.room = make(chan struct{}, 1)
 	q.wrote = make(chan struct{}, 1)
 }
@@ -133,7 +133,7 @@ func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
 		q.recycle(b)
 	}
 	if wake {
-		signal(q.kick)
+		q.start()
 	}
 	if more {
 		signal(q.room) // pass the wake-up on to the next waiting sender
@@ -177,32 +177,45 @@ func (q *sendQueue) put(ctx context.Context, done <-chan struct{}, data []byte, 
 	}
 }
 
-// take waits until something is pending and no other batch is being
-// written, then returns the pending bytes as the next batch to write;
-// the caller writes it and hands it back with written. When stop is
-// closed first, it returns last's batch instead, and final true.
-func (q *sendQueue) take(stop <-chan struct{}) (batch []byte, final bool) {
+// take returns the pending bytes as the next batch to write, once no
+// other batch is being written; the caller writes it and hands it back
+// with written. When stop is closed and nothing is left, it returns
+// last's batch instead, and final true. When there is nothing to do it
+// returns exit true: the writer goroutine ends, and the next sender to
+// need one starts another (so an idle stream has no writer goroutine,
+// and holds no stack for it).
+func (q *sendQueue) take(stop <-chan struct{}) (batch []byte, final, exit bool) {
 	q.mu.Lock()
-	for {
-		if q.carry != nil { // the rest of a batch the inline reader began
-			out := q.carry
-			q.carry = nil
-			q.mu.Unlock()
-			return out, false
-		}
-		if len(q.pending) > 0 && !q.writing && (!q.holding || len(q.pending) >= holdBytes || q.fullLocked()) {
-			break
-		}
-		q.idle = true
+	if q.carry != nil { // the rest of a batch the inline reader began
+		out := q.carry
+		q.carry = nil
 		q.mu.Unlock()
-		select {
-		case <-q.kick:
-		case <-stop:
-			return q.last(), true
-		}
-		q.mu.Lock()
+		return out, false, false
 	}
-	return q.takeLocked(), false
+	if len(q.pending) > 0 && !q.writing && (!q.holding || len(q.pending) >= holdBytes || q.fullLocked()) {
+		return q.takeLocked(), false, false
+	}
+	select {
+	case <-stop:
+		q.mu.Unlock()
+		return q.last(), true, false
+	default:
+	}
+	q.idle = true
+	q.mu.Unlock()
+	return nil, false, true
+}
+
+// finish makes sure a writer runs to write the last batch and the tail
+// once the stream is closing (Run calls it after closing).
+func (q *sendQueue) finish() {
+	q.mu.Lock()
+	wake := q.idle
+	q.idle = false
+	q.mu.Unlock()
+	if wake {
+		q.start()
+	}
 }
 
 // takeLocked swaps out the pending bytes as a batch being written.
@@ -235,7 +248,7 @@ func (q *sendQueue) written(batch []byte) {
 	q.mu.Unlock()
 	signal(q.wrote)
 	if wake {
-		signal(q.kick)
+		q.start()
 	}
 }
 
@@ -247,7 +260,7 @@ func (q *sendQueue) carryOver(rest []byte) {
 	q.carry = rest
 	q.idle = false
 	q.mu.Unlock()
-	signal(q.kick)
+	q.start()
 }
 
 // last waits for a batch being written, then takes what is pending
@@ -330,7 +343,7 @@ func (q *sendQueue) putProto(data []byte) error {
 	}
 	q.mu.Unlock()
 	if wake {
-		signal(q.kick)
+		q.start()
 	}
 	return nil
 }
@@ -355,7 +368,7 @@ func (q *sendQueue) open() {
 	}
 	q.mu.Unlock()
 	if wake {
-		signal(q.kick)
+		q.start()
 	}
 }
 
@@ -393,6 +406,6 @@ func (q *sendQueue) flushKick() {
 	}
 	q.mu.Unlock()
 	if wake {
-		signal(q.kick)
+		q.start()
 	}
 }

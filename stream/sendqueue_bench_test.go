@@ -31,6 +31,7 @@ type byteQueue struct {
 	q    sendQueue
 	pool *stanzapool.Pool
 	stop chan struct{}
+	kick chan struct{} // the queue's start: wakes drain (a Stream starts a goroutine)
 }
 
 func (b *byteQueue) newBuffer() *stanzapool.Buffer {
@@ -46,7 +47,11 @@ func (b *byteQueue) send(x *stanzapool.Buffer) {
 
 func (b *byteQueue) drain(n int, write func([]byte)) {
 	for written := 0; written < n; {
-		batch, _ := b.q.take(b.stop)
+		batch, _, exit := b.q.take(b.stop)
+		if exit {
+			<-b.kick
+			continue
+		}
 		written += len(batch) / benchStanzaLen
 		write(batch)
 		b.q.written(batch)
@@ -161,8 +166,9 @@ func BenchmarkOutgoingQueue(b *testing.B) {
 		make func() outQueue
 	}{
 		{"bytequeue", func() outQueue {
-			q := &byteQueue{pool: &stanzapool.Pool{}, stop: make(chan struct{})}
+			q := &byteQueue{pool: &stanzapool.Pool{}, stop: make(chan struct{}), kick: make(chan struct{}, 1)}
 			q.q.init(1024, 1<<20)
+			q.q.start = func() { signal(q.kick) }
 			return q
 		}},
 		{"channel", func() outQueue {

@@ -134,8 +134,10 @@ type Stream struct {
 	raw  syscall.RawConn // conn's socket, if it is one: see flushInline and waitInput
 	// readable is the callback of waitInput, made once.
 	readable func(fd uintptr) bool
-	rw       rawWriter     // flushInline's non-blocking writes
-	released atomic.Uint64 // read buffers released by waitInput (tests)
+	rw       rawWriter      // flushInline's non-blocking writes
+	writers  sync.WaitGroup // the writer goroutine, while one runs
+	writer   func()         // the writer goroutine's body, made once
+	released atomic.Uint64  // read buffers released by waitInput (tests)
 	cfg      Config
 	pool     *stanzapool.Pool
 	r        *Reader
@@ -214,6 +216,11 @@ func New(conn net.Conn, cfg Config) *Stream {
 	s.out.init(cfg.QueueLen, cfg.QueueBytes)
 	if cfg.Metrics != nil {
 		s.out.depth = &cfg.Metrics.QueueDepth
+	}
+	s.out.start = s.startWriter
+	s.writer = func() {
+		defer s.writers.Done()
+		s.writeLoop()
 	}
 	s.live.epoch = time.Now()
 	if s.events = cfg.Events; s.events == nil {
@@ -325,6 +332,9 @@ func (s *Stream) Run(ctx context.Context) error {
 	if !s.running.CompareAndSwap(false, true) {
 		return ErrRunTwice
 	}
+	if s.isClosing() {
+		s.out.finish() // closed before Run: a writer for the footer
+	}
 	defer close(s.done)
 	rc := s.cfg.Reader
 	if rc.BufferSize == 0 {
@@ -338,8 +348,6 @@ func (s *Stream) Run(ctx context.Context) error {
 	} else {
 		s.r = NewReader(beforeRead{s}, rc)
 	}
-	writer := make(chan struct{})
-	go func() { defer close(writer); s.writeLoop() }()
 	dispatcher := make(chan struct{})
 	if s.cfg.Inline {
 		close(dispatcher)
@@ -358,7 +366,8 @@ func (s *Stream) Run(ctx context.Context) error {
 	<-dispatcher
 	s.end(err)
 	s.stopSchedules()
-	<-writer
+	s.out.finish()
+	s.writers.Wait()
 	s.conn.Close()
 	if m := s.cfg.Metrics; m != nil && s.err != nil {
 		m.Errors.Inc()
@@ -626,6 +635,9 @@ func (s *Stream) end(err error) {
 		s.tailMu.Unlock()
 		s.ended.Store(true)
 		close(s.closing)
+		if s.running.Load() {
+			s.out.finish() // a writer to send the tail, if none runs
+		}
 	})
 }
 
@@ -673,6 +685,9 @@ func (s *Stream) closeWithin(wait time.Duration, reason string) {
 		s.tailMu.Unlock()
 		s.ended.Store(true)
 		close(s.closing)
+		if s.running.Load() {
+			s.out.finish() // a writer to send the footer, if none runs
+		}
 		t := time.AfterFunc(wait, func() { s.conn.Close() })
 		go func() { <-s.done; t.Stop() }()
 	})
@@ -683,6 +698,13 @@ func (s *Stream) Abort() {
 	s.end(net.ErrClosed)
 	s.conn.Close()
 	s.events.Emit(EventKilled, nil)
+}
+
+// startWriter starts a writer goroutine; the send queue calls it when
+// something is to be written and none runs.
+func (s *Stream) startWriter() {
+	s.writers.Add(1)
+	go s.writer() // a func value made once: starting it allocates nothing
 }
 
 // writeLoop is the writer goroutine: it writes everything queued in
@@ -696,7 +718,10 @@ func (s *Stream) writeLoop() {
 		if final {
 			batch = s.out.last()
 		} else {
-			batch, final = s.out.take(s.closing)
+			var exit bool
+			if batch, final, exit = s.out.take(s.closing); exit {
+				return // idle: the next sender starts another writer
+			}
 		}
 		if final {
 			s.tailMu.Lock()
