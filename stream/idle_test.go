@@ -163,3 +163,29 @@ func TestQueueBytesBound(t *testing.T) {
 		t.Fatalf("with 1000 bytes queued and a bound of 1000: %v, want ErrQueueFull", err)
 	}
 }
+
+// TrySendRaw queues a copy, and fails with ErrQueueFull instead of
+// waiting when the queue is full.
+func TestTrySendRaw(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	s := New(a, Config{QueueLen: 2}) // never run: nothing is written
+	data := []byte("<presence/>")
+	for i := 0; i < 2; i++ {
+		if err := s.TrySendRaw(data); err != nil {
+			t.Fatalf("stanza %d: %v", i, err)
+		}
+	}
+	data[1] = 'X' // queued copies are not affected
+	if err := s.TrySendRaw(data); err != ErrQueueFull {
+		t.Fatalf("third stanza into a queue of 2: %v, want ErrQueueFull", err)
+	}
+	if got := string(s.out.gate); got != "<presence/><presence/>" {
+		t.Errorf("queued %q", got)
+	}
+	s.Abort()
+	if err := s.TrySendRaw(data); err != ErrClosed {
+		t.Errorf("after Abort: %v, want ErrClosed", err)
+	}
+}

@@ -797,6 +797,24 @@ func (s *Stream) TrySend(b *stanzapool.Buffer) error {
 	return ErrQueueFull
 }
 
+// TrySendRaw is SendRaw that fails with ErrQueueFull instead of
+// waiting: for a handler on the reader's goroutine (Config.Inline),
+// which must not wait for room that only its next read can make.
+func (s *Stream) TrySendRaw(data []byte) error {
+	if s.ended.Load() {
+		return ErrClosed
+	}
+	queued, err := s.out.tryPut(data, nil)
+	if err != nil {
+		return err
+	}
+	if !queued {
+		return ErrQueueFull
+	}
+	s.countQueued()
+	return nil
+}
+
 // SendRaw queues a copy of data as it is (the seed's send_raw), without
 // filters: a header, a whitespace keepalive, or a serialized stanza.
 func (s *Stream) SendRaw(ctx context.Context, data []byte) error {

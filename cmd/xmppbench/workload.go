@@ -403,7 +403,7 @@ type pacer struct {
 	mu             sync.Mutex // the reader's handler and run both send
 	k, step, total int64
 	b              stanza.Builder
-	msg            []byte
+	msg, buf       []byte
 	id             [20]byte
 }
 
@@ -422,7 +422,7 @@ func (p *pacer) sendDue(ctx context.Context, try bool) (next time.Duration, done
 	defer p.mu.Unlock()
 	now := time.Since(p.start)
 	first := p.k
-	buf := p.c.NewBuffer()
+	p.buf = p.buf[:0]
 	for ; p.k < p.total && p.k-first < maxBatch*p.step; p.k += p.step {
 		due := time.Duration(float64(p.k) * p.interval)
 		if due > now {
@@ -433,21 +433,19 @@ func (p *pacer) sendDue(ctx context.Context, try bool) (next time.Duration, done
 			AttrBytes("id", strconv.AppendInt(p.id[:0], int64(due), 10))
 		p.b.Start("body").TextBytes(p.body).End().End()
 		p.msg = p.b.Bytes()
-		buf.B = append(buf.B, p.msg...)
+		p.buf = append(p.buf, p.msg...)
 	}
 	switch {
 	case p.k == first:
-		buf.Release()
 	case try:
-		if err := p.c.TrySend(buf); errors.Is(err, stream.ErrQueueFull) {
-			buf.Release()
+		if err := p.c.TrySendRaw(p.buf); errors.Is(err, stream.ErrQueueFull) {
 			p.k = first // still due
 		} else if err != nil {
 			p.errs.Add(1)
 			p.k = p.total
 		}
 	default:
-		if err := p.c.Send(ctx, buf); err != nil {
+		if err := p.c.SendRaw(ctx, p.buf); err != nil {
 			p.errs.Add(1)
 			p.k = p.total
 		}
