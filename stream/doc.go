@@ -15,8 +15,11 @@
 // reader instead. A writer goroutine drains the outgoing queue
 // (sendqueue.go) with one write per batch, so a lone stanza leaves at
 // once and a burst shares syscalls; an inline reader writes its replies
-// itself before its next read when the socket takes them. Send may be
-// called from any goroutine.
+// itself before its next read when the socket takes them. The writer
+// runs only while something is queued, and between stanzas a stream on
+// a socket waits for input with its read buffer back in a shared pool:
+// an idle inline stream is one parked goroutine and no buffers. Send may
+// be called from any goroutine.
 //
 // # Ownership
 //

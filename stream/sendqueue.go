@@ -14,8 +14,9 @@ import (
 // reuse; the writer goroutine swaps the pending buffer for its spare
 // one and writes it in a single call. While a write is in flight the
 // next batch accumulates, so under load many stanzas share a syscall,
-// and a lone stanza leaves at once because an idle writer is woken by
-// the first byte queued.
+// and a lone stanza leaves at once because the first byte queued with
+// no writer running starts one. A writer with nothing left to write
+// ends: an idle stream has no writer goroutine.
 //
 // This replaced a channel of buffers (one channel operation per
 // stanza on each side, plus a second channel to recycle written
