@@ -9,7 +9,9 @@
 //
 // # Goroutines
 //
-// Run reads on the caller's goroutine. A dispatcher goroutine, fed
+// Run reads on the caller's goroutine or, on a socket, on a reader
+// goroutine that runs while input flows, with the caller's goroutine
+// waiting for input in between (readBursts). A dispatcher goroutine, fed
 // through a lock-free ring in arrival order, runs in filters and
 // handlers one stanza at a time; with Config.Inline they run on the
 // reader instead. A writer goroutine drains the outgoing queue
@@ -18,7 +20,8 @@
 // itself before its next read when the socket takes them. The writer
 // runs only while something is queued, and between stanzas a stream on
 // a socket waits for input with its read buffer back in a shared pool:
-// an idle inline stream is one parked goroutine and no buffers. Send may
+// an idle inline stream is one parked goroutine on a 2 KiB stack and no
+// buffers. Send may
 // be called from any goroutine.
 //
 // # Ownership

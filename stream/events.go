@@ -69,8 +69,22 @@ func (ev *Events) Off(id EventID) bool {
 	if i < 0 {
 		return false
 	}
-	ev.handlers[id.name] = slices.Delete(slices.Clone(list), i, i+1)
+	ev.set(id.name, slices.Delete(slices.Clone(list), i, i+1))
 	return true
+}
+
+// set replaces the event's handlers; an event left without any is
+// forgotten, and a registry left empty drops its map (a stream that
+// waited once for its session start keeps nothing of it).
+func (ev *Events) set(name string, list []*eventHandler) {
+	if len(list) > 0 {
+		ev.handlers[name] = list
+		return
+	}
+	delete(ev.handlers, name)
+	if len(ev.handlers) == 0 {
+		ev.handlers = nil
+	}
 }
 
 // Count returns how many handlers the event has (the seed's
@@ -87,7 +101,7 @@ func (ev *Events) Emit(name string, data any) {
 	list := ev.handlers[name]
 	for _, h := range list {
 		if h.once {
-			ev.handlers[name] = slices.DeleteFunc(slices.Clone(ev.handlers[name]), func(o *eventHandler) bool { return o == h })
+			ev.set(name, slices.DeleteFunc(slices.Clone(ev.handlers[name]), func(o *eventHandler) bool { return o == h }))
 		}
 	}
 	ev.mu.Unlock()

@@ -45,9 +45,10 @@ type sendQueue struct {
 	depth   *metrics.Gauge                                 // Config.Metrics' queue depth, or nil
 	free    [freeBuffers]atomic.Pointer[stanzapool.Buffer] // emptied buffers for NewBuffer, without the lock
 
-	start func()        // starts a writer goroutine (the Stream's writeLoop)
-	room  chan struct{} // wakes one waiting sender; capacity 1
-	wrote chan struct{} // wakes the writer's last take after a flush write; capacity 1
+	add   func()        // counts a writer about to start, under mu (so Run's wait sees it)
+	start func()        // starts that writer goroutine (the Stream's writeLoop)
+	room  chan struct{} // wakes one waiting sender; capacity 1; made by the first to wait
+	wrote chan struct{} // wakes the writer's last take after a flush write; capacity 1; made by last
 }
 
 // holdBytes is how much a holding queue gathers before it wakes the
@@ -68,8 +69,6 @@ func (q *sendQueue) init(limit, bytes int) {
 	q.limit, q.bytes = limit, bytes
 	q.gated = true
 	q.idle = true // no writer until there is something to write
-	q.room = make(chan struct{}, 1)
-	q.wrote = make(chan struct{}, 1)
 }
 
 // get returns an emptied buffer, or nil when none is kept.
@@ -124,11 +123,9 @@ func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
 	}
 	q.pending = append(q.pending, data...)
 	q.n++
-	wake := q.idle && (!q.holding || len(q.pending) >= holdBytes || q.fullLocked())
-	if wake {
-		q.idle = false
-	}
+	wake := (!q.holding || len(q.pending) >= holdBytes || q.fullLocked()) && q.claimLocked()
 	more := q.waiters > 0 && !q.fullLocked()
+	room := q.room
 	q.mu.Unlock()
 	if b != nil {
 		q.recycle(b)
@@ -137,7 +134,7 @@ func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
 		q.start()
 	}
 	if more {
-		signal(q.room) // pass the wake-up on to the next waiting sender
+		signal(room) // pass the wake-up on to the next waiting sender
 	}
 	return true, nil
 }
@@ -153,14 +150,18 @@ func (q *sendQueue) put(ctx context.Context, done <-chan struct{}, data []byte, 
 		full := q.fullLocked() && !q.closed
 		if full {
 			q.waiters++
+			if q.room == nil {
+				q.room = make(chan struct{}, 1)
+			}
 		}
+		room := q.room
 		q.mu.Unlock()
 		if !full {
 			continue
 		}
 		var err error
 		select {
-		case <-q.room:
+		case <-room:
 		case <-done:
 			err = ErrClosed
 		case <-ctx.Done():
@@ -207,12 +208,22 @@ func (q *sendQueue) take(stop <-chan struct{}) (batch []byte, final, exit bool) 
 	return nil, false, true
 }
 
+// claimLocked makes the caller the one to start a writer, if none runs:
+// the writer is counted here, under the lock, before it is started.
+func (q *sendQueue) claimLocked() bool {
+	if !q.idle {
+		return false
+	}
+	q.idle = false
+	q.add()
+	return true
+}
+
 // finish makes sure a writer runs to write the last batch and the tail
 // once the stream is closing (Run calls it after closing).
 func (q *sendQueue) finish() {
 	q.mu.Lock()
-	wake := q.idle
-	q.idle = false
+	wake := q.claimLocked()
 	q.mu.Unlock()
 	if wake {
 		q.start()
@@ -226,9 +237,10 @@ func (q *sendQueue) takeLocked() []byte {
 	q.pending, q.spare, q.n = q.spare[:0], nil, 0
 	q.writing = true
 	wake := q.waiters > 0
+	room := q.room
 	q.mu.Unlock()
 	if wake {
-		signal(q.room)
+		signal(room)
 	}
 	return out
 }
@@ -242,12 +254,12 @@ func (q *sendQueue) written(batch []byte) {
 	if cap(batch) <= shrinkAbove && q.spare == nil && q.carry == nil {
 		q.spare = batch[:0]
 	}
-	wake := q.idle && len(q.pending) > 0 && !q.holding
-	if wake {
-		q.idle = false
-	}
+	wake := len(q.pending) > 0 && !q.holding && q.claimLocked()
+	wrote := q.wrote
 	q.mu.Unlock()
-	signal(q.wrote)
+	if wrote != nil {
+		signal(wrote)
+	}
 	if wake {
 		q.start()
 	}
@@ -259,9 +271,11 @@ func (q *sendQueue) written(batch []byte) {
 func (q *sendQueue) carryOver(rest []byte) {
 	q.mu.Lock()
 	q.carry = rest
-	q.idle = false
+	wake := q.claimLocked() // a running writer takes carry before anything else
 	q.mu.Unlock()
-	q.start()
+	if wake {
+		q.start()
+	}
 }
 
 // last waits for a batch being written, then takes what is pending
@@ -270,8 +284,12 @@ func (q *sendQueue) carryOver(rest []byte) {
 func (q *sendQueue) last() []byte {
 	q.mu.Lock()
 	for q.writing && q.carry == nil {
+		if q.wrote == nil {
+			q.wrote = make(chan struct{}, 1)
+		}
+		wrote := q.wrote
 		q.mu.Unlock()
-		<-q.wrote
+		<-wrote
 		q.mu.Lock()
 	}
 	q.closed, q.idle = true, false
@@ -338,10 +356,7 @@ func (q *sendQueue) putProto(data []byte) error {
 		return ErrClosed
 	}
 	q.pending = append(q.pending, data...)
-	wake := q.idle && !q.holding
-	if wake {
-		q.idle = false
-	}
+	wake := !q.holding && q.claimLocked()
 	q.mu.Unlock()
 	if wake {
 		q.start()
@@ -363,10 +378,7 @@ func (q *sendQueue) open() {
 	q.pending = append(q.pending, q.gate...)
 	q.n += q.gateN
 	q.gate, q.gateN = nil, 0
-	wake := q.idle && len(q.pending) > 0 && !q.holding
-	if wake {
-		q.idle = false
-	}
+	wake := len(q.pending) > 0 && !q.holding && q.claimLocked()
 	q.mu.Unlock()
 	if wake {
 		q.start()
@@ -382,9 +394,10 @@ func (q *sendQueue) drop() int {
 	q.pending, q.n = q.pending[:0], 0
 	q.gate, q.gateN = nil, 0
 	wake := q.waiters > 0
+	room := q.room
 	q.mu.Unlock()
 	if wake {
-		signal(q.room)
+		signal(room)
 	}
 	return n
 }
@@ -401,10 +414,7 @@ func signal(c chan struct{}) {
 func (q *sendQueue) flushKick() {
 	q.mu.Lock()
 	q.holding = false
-	wake := q.idle && len(q.pending) > 0
-	if wake {
-		q.idle = false
-	}
+	wake := len(q.pending) > 0 && q.claimLocked()
 	q.mu.Unlock()
 	if wake {
 		q.start()

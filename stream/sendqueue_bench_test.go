@@ -168,6 +168,7 @@ func BenchmarkOutgoingQueue(b *testing.B) {
 		{"bytequeue", func() outQueue {
 			q := &byteQueue{pool: &stanzapool.Pool{}, stop: make(chan struct{}), kick: make(chan struct{}, 1)}
 			q.q.init(1024, 1<<20)
+			q.q.add = func() {}
 			q.q.start = func() { signal(q.kick) }
 			return q
 		}},

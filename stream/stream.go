@@ -131,16 +131,19 @@ var (
 // seed's names to these.
 type Stream struct {
 	conn net.Conn
-	raw  syscall.RawConn // conn's socket, if it is one: see flushInline and waitInput
-	// readable is the callback of waitInput, made once.
-	readable func(fd uintptr) bool
-	rw       rawWriter      // flushInline's non-blocking writes
-	writers  sync.WaitGroup // the writer goroutine, while one runs
-	writer   func()         // the writer goroutine's body, made once
-	released atomic.Uint64  // read buffers released by waitInput (tests)
-	cfg      Config
-	pool     *stanzapool.Pool
-	r        *Reader
+	raw  syscall.RawConn // conn's socket, if it is one: see flushInline and readBursts
+	// readable and peek are the socket callbacks of readBursts and
+	// idle, made once.
+	readable, peek func(fd uintptr) bool
+	hasInput       bool           // peek's answer
+	ist            Stanza         // the reader's stanza, whose Element the dispatcher mode reads into
+	rw             rawWriter      // flushInline's non-blocking writes
+	writers        sync.WaitGroup // the writer goroutine, while one runs
+	writer         func()         // the writer goroutine's body, made once
+	released       atomic.Uint64  // read buffers released by readBursts (tests)
+	cfg            Config
+	pool           *stanzapool.Pool
+	r              *Reader
 
 	in  *ring.Ring[*Stanza]
 	out sendQueue
@@ -209,14 +212,17 @@ func New(conn net.Conn, cfg Config) *Stream {
 		conn:    conn,
 		cfg:     cfg,
 		pool:    cfg.Pool,
-		in:      ring.New[*Stanza](dispatchLen(cfg)),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
+	}
+	if !cfg.Inline { // with Inline nothing goes through the ring
+		s.in = ring.New[*Stanza](cfg.DispatchLen)
 	}
 	s.out.init(cfg.QueueLen, cfg.QueueBytes)
 	if cfg.Metrics != nil {
 		s.out.depth = &cfg.Metrics.QueueDepth
 	}
+	s.out.add = s.addWriter
 	s.out.start = s.startWriter
 	s.writer = func() {
 		defer s.writers.Done()
@@ -230,6 +236,7 @@ func New(conn net.Conn, cfg Config) *Stream {
 		if rc, err := sc.SyscallConn(); err == nil {
 			s.raw = rc
 			s.readable = s.inputOrRelease
+			s.peek = s.peekInput
 		}
 	}
 	if s.pool == nil {
@@ -354,15 +361,24 @@ func (s *Stream) Run(ctx context.Context) error {
 	} else {
 		go func() { defer close(dispatcher); s.dispatchLoop() }()
 	}
-	stop := context.AfterFunc(ctx, func() { s.Close() })
-	defer stop()
+	if ctx.Done() != nil { // a context that can end (not Background) closes the stream
+		stop := context.AfterFunc(ctx, func() { s.Close() })
+		defer stop()
+	}
 	s.startLiveness()
 	defer s.stopLiveness()
 
-	err := s.readLoop(ctx)
+	var err error
+	if s.raw == nil {
+		err = s.readLoop(ctx)
+	} else {
+		err = s.readBursts(ctx)
+	}
 	// Stanzas read before the end are still handled, and their replies
 	// still sent, before our footer or stream error goes out.
-	s.in.Close()
+	if s.in != nil {
+		s.in.Close()
+	}
 	<-dispatcher
 	s.end(err)
 	s.stopSchedules()
@@ -501,20 +517,28 @@ func (s *Stream) readLoop(ctx context.Context) error {
 		}
 	}
 	s.events.Emit(EventStreamStart, &peer)
-	var e fastxml.Element
 	if s.cfg.ComponentSecret != "" {
-		if err := s.componentHandshake(ctx, &e); err != nil {
+		if err := s.componentHandshake(ctx, &s.ist.Element); err != nil {
 			return err
 		}
 	}
 	s.out.open() // what was sent before goes out now, after the handshake
 	s.events.Emit(EventSessionStart, nil)
+	return s.readStanzas(ctx)
+}
+
+// readStanzas reads and dispatches stanzas until the stream ends, or
+// until there is nothing to read (errIdle; see readBursts).
+func (s *Stream) readStanzas(ctx context.Context) error {
 	if s.cfg.Inline {
 		return s.readInline()
 	}
+	e := &s.ist.Element
 	for n := 0; ; {
-		s.waitInput()
-		if err := s.next(&e); err != nil {
+		if s.idle() {
+			return errIdle
+		}
+		if err := s.next(e); err != nil {
 			if err == io.EOF {
 				return nil
 			}
@@ -525,7 +549,7 @@ func (s *Stream) readLoop(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		*slot = fill(*slot, &e)
+		*slot = fill(*slot, e)
 		s.in.Commit()
 		if n++; n%wakeEvery == 0 {
 			s.in.Wake()
@@ -553,37 +577,68 @@ func (s *Stream) next(e *fastxml.Element) error {
 	return nil
 }
 
-// dispatchLen is the dispatch ring's size: with Config.Inline the ring
-// is not used, and is kept minimal.
-func dispatchLen(cfg Config) int {
-	if cfg.Inline {
-		return 2
+// errIdle is how the reader tells readBursts that nothing is left to
+// read for now.
+var errIdle = errors.New("stream: idle")
+
+// readBursts is Run's read loop on a socket. The reading (the header,
+// then stanzas) runs on a goroutine of its own for as long as there is
+// input; when nothing is buffered and the socket has nothing more, that
+// goroutine ends, and Run's goroutine waits for input, on a shallow
+// stack, with the read buffer back in the pool. So an idle stream is one
+// parked goroutine whose stack the runtime shrinks to its minimum, and
+// no buffer; a busy one pays a non-blocking peek per read and, after
+// each idle spell, the start of a goroutine.
+func (s *Stream) readBursts(ctx context.Context) error {
+	results := make(chan error, 1)
+	setup := true
+	burst := func() { // made once: starting it allocates nothing
+		if setup {
+			setup = false
+			results <- s.readLoop(ctx)
+			return
+		}
+		results <- s.readStanzas(ctx)
 	}
-	return cfg.DispatchLen
+	for {
+		go burst()
+		if err := <-results; err != errIdle {
+			return err
+		}
+		s.raw.Read(s.readable) // an error comes back from the next burst's read
+	}
 }
 
-// waitInput is where an idle stream waits. Between stanzas, with nothing
-// buffered, it waits for the socket to become readable before the
-// scanner reads, and gives the read buffer back to the pool while it
-// waits: an idle stream holds no read buffer, and a busy one (input
-// already there) keeps its buffer and pays one non-blocking peek per
-// read. Replies held back are flushed first (the dispatcher woken), as
-// before any read. Connections that are not sockets skip this.
-func (s *Stream) waitInput() {
+// idle is called by the reader between stanzas. With nothing buffered,
+// it flushes what the last chunk's handlers sent (or wakes the
+// dispatcher), as before any read, and reports whether the socket is
+// without input: then the reader stops (see readBursts). Connections
+// that are not sockets never stop.
+func (s *Stream) idle() bool {
 	if s.raw == nil || s.r.Buffered() > 0 {
-		return
+		return false
 	}
 	if s.cfg.Inline {
 		s.flushInline()
 	} else {
 		s.in.Wake()
 	}
-	s.raw.Read(s.readable) // an error comes back from the read that follows
+	if err := s.raw.Read(s.peek); err != nil {
+		return false // closed: the read that follows reports it
+	}
+	return !s.hasInput
 }
 
-// inputOrRelease is waitInput's callback: true once the socket has
-// input (or an end or error to report); before waiting, it releases the
-// read buffer.
+// peekInput is idle's callback: it notes whether the socket has input
+// (or an end or error to report) without waiting.
+func (s *Stream) peekInput(fd uintptr) bool {
+	s.hasInput = socketHasInput(fd)
+	return true
+}
+
+// inputOrRelease is readBursts' wait: true once the socket has input
+// (or an end or error to report); before waiting, it releases the read
+// buffer.
 func (s *Stream) inputOrRelease(fd uintptr) bool {
 	if socketHasInput(fd) {
 		return true
@@ -597,9 +652,12 @@ func (s *Stream) inputOrRelease(fd uintptr) bool {
 // readInline is readLoop's stanza loop with Config.Inline: each
 // stanza is dispatched where it lies in the read buffer.
 func (s *Stream) readInline() error {
-	st := &Stanza{borrowed: true}
+	st := &s.ist
+	st.borrowed = true
 	for {
-		s.waitInput()
+		if s.idle() {
+			return errIdle
+		}
 		if err := s.next(&st.Element); err != nil {
 			if err == io.EOF {
 				return nil
@@ -700,12 +758,15 @@ func (s *Stream) Abort() {
 	s.events.Emit(EventKilled, nil)
 }
 
-// startWriter starts a writer goroutine; the send queue calls it when
-// something is to be written and none runs.
+// startWriter starts a writer goroutine (counted by addWriter); the
+// send queue calls it when something is to be written and none runs.
 func (s *Stream) startWriter() {
-	s.writers.Add(1)
 	go s.writer() // a func value made once: starting it allocates nothing
 }
+
+// addWriter counts a writer the send queue is about to start; it runs
+// under the queue's lock, so that Run's wait for the writers sees it.
+func (s *Stream) addWriter() { s.writers.Add(1) }
 
 // writeLoop is the writer goroutine: it writes everything queued in
 // one call, so under load many stanzas share a syscall and a lone

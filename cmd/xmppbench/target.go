@@ -86,21 +86,20 @@ type conn struct {
 
 // open connects one stream; domain is the embedded peer's mode domain
 // (ignored for real servers). Handlers must be registered by setup,
-// which runs before the stream starts; Run is started here, and ended
-// is closed with its error when it returns.
-func (t *target) open(ctx context.Context, domain string, setup func(*conn)) (*conn, <-chan error, error) {
-	ended := make(chan error, 1)
+// which runs before the stream starts; Run is started here (c.Done and
+// c.Err tell when and how it ended).
+func (t *target) open(ctx context.Context, domain string, setup func(*conn)) (*conn, error) {
 	if t.client != nil {
 		sess, err := client.Dial(ctx, *t.client)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		c := &conn{Stream: sess.Stream, self: sess.JID}
 		setup(c)
-		go func() { ended <- sess.Run(context.Background()) }()
+		go sess.Run(context.Background())
 		// Presence, so that messages to our bare JID reach us too.
 		sess.SendRaw(ctx, []byte("<presence/>"))
-		return c, ended, nil
+		return c, nil
 	}
 	if !t.embedded {
 		domain = t.component
@@ -109,24 +108,25 @@ func (t *target) open(ctx context.Context, domain string, setup func(*conn)) (*c
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	s := stream.New(nc, stream.Config{Namespace: stream.NSComponent, To: domain, ComponentSecret: t.secret, Inline: true})
 	c := &conn{Stream: s, self: "bench@" + domain}
 	started := make(chan struct{})
 	s.Events().Once(stream.EventSessionStart, func(any) { close(started) })
 	setup(c)
-	go func() { ended <- s.Run(context.Background()) }()
+	go s.Run(context.Background())
 	select {
 	case <-started:
-		return c, ended, nil
-	case err := <-ended:
+		return c, nil
+	case <-s.Done():
+		err := s.Err()
 		if err == nil {
 			err = errors.New("the stream ended before the handshake")
 		}
-		return nil, nil, err
+		return nil, err
 	case <-ctx.Done():
 		s.Abort()
-		return nil, nil, ctx.Err()
+		return nil, ctx.Err()
 	}
 }

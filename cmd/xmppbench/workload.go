@@ -99,34 +99,33 @@ func flood(ctx context.Context, t *target, p params, mode string) (workloadResul
 	before := sample(true)
 	stopSampler := sampler(received.Load, p.progress)
 	var conns []*conn
-	var ends []<-chan error
 	for i := 0; i < p.connections; i++ {
 		domain := fmt.Sprintf("%s.n%d.s%d.bench", mode, per, p.size)
-		c, ended, err := t.open(ctx, domain, func(c *conn) {
+		c, err := t.open(ctx, domain, func(c *conn) {
 			c.RegisterHandler(countingEcho(ctx, &received, mode == "sink", &errs))
 		})
 		if err != nil {
 			stopSampler()
-			closeAll(conns, ends)
+			closeAll(conns, true)
 			return res, err
 		}
-		conns, ends = append(conns, c), append(ends, ended)
+		conns = append(conns, c)
 	}
 	// The peer ends each stream once it has sent everything and had its
 	// answers.
 	deadline := time.NewTimer(p.duration)
 	defer deadline.Stop()
-	for _, ended := range ends {
+	for _, c := range conns {
 		select {
-		case err := <-ended:
-			if err != nil {
+		case <-c.Done():
+			if c.Err() != nil {
 				errs.Add(1)
 			}
 		case <-deadline.C:
-			closeAll(conns, nil)
-			<-ended
+			closeAll(conns, false)
+			<-c.Done()
 		case <-ctx.Done():
-			closeAll(conns, ends)
+			closeAll(conns, true)
 			return res, ctx.Err()
 		}
 	}
@@ -220,20 +219,19 @@ func floodServer(ctx context.Context, t *target, p params, mode string) (workloa
 	before := sample(true)
 	stopSampler := sampler(total.Load, p.progress)
 	var conns []*conn
-	var ends []<-chan error
 	var floods []*selfFlood
 	for i := 0; i < p.connections; i++ {
 		f := &selfFlood{per: per, allBack: make(chan struct{}), body: filler(p.size), echo: mode == "echo", total: &total, errs: &errs}
-		c, ended, err := t.open(ctx, "", func(c *conn) {
+		c, err := t.open(ctx, "", func(c *conn) {
 			f.c = c
 			c.RegisterHandler(f.handler(ctx))
 		})
 		if err != nil {
 			stopSampler()
-			closeAll(conns, ends)
+			closeAll(conns, true)
 			return res, err
 		}
-		conns, ends, floods = append(conns, c), append(ends, ended), append(floods, f)
+		conns, floods = append(conns, c), append(floods, f)
 	}
 	for _, f := range floods {
 		first := per
@@ -252,9 +250,8 @@ func floodServer(ctx context.Context, t *target, p params, mode string) (workloa
 	for i, f := range floods {
 		select {
 		case <-f.allBack:
-		case err := <-ends[i]:
+		case <-conns[i].Done():
 			errs.Add(1)
-			ends[i] = closedWith(err)
 		case <-deadline.C:
 		case <-ctx.Done():
 		}
@@ -264,7 +261,7 @@ func floodServer(ctx context.Context, t *target, p params, mode string) (workloa
 	for i, f := range floods {
 		f.closedByUs.Store(true)
 		f.c.Close()
-		<-ends[i]
+		<-conns[i].Done()
 	}
 	res.fill(before, after, total.Load())
 	res.syscalls(conns)
@@ -273,13 +270,6 @@ func floodServer(ctx context.Context, t *target, p params, mode string) (workloa
 		return res, ctx.Err()
 	}
 	return res, nil
-}
-
-// closedWith returns a channel that has err, for a stream already ended.
-func closedWith(err error) <-chan error {
-	c := make(chan error, 1)
-	c <- err
-	return c
 }
 
 // syscalls sets the reads and writes per stanza from the streams'
@@ -297,13 +287,15 @@ func (r *workloadResult) syscalls(conns []*conn) {
 	r.WritesPerStanza = float64(writes) / float64(r.Stanzas)
 }
 
-// closeAll ends the streams and, if ends is given, waits for them.
-func closeAll(conns []*conn, ends []<-chan error) {
+// closeAll ends the streams and, with wait, waits for them.
+func closeAll(conns []*conn, wait bool) {
 	for _, c := range conns {
 		c.Abort()
 	}
-	for _, e := range ends {
-		<-e
+	if wait {
+		for _, c := range conns {
+			<-c.Done()
+		}
 	}
 }
 
@@ -328,11 +320,10 @@ func runLatency(ctx context.Context, t *target, p params) (workloadResult, error
 	body := filler(p.size)
 	var start time.Time
 	var conns []*conn
-	var ends []<-chan error
 	var pacers []*pacer
 	for i := 0; i < p.connections; i++ {
 		pc := &pacer{k: int64(i), step: int64(p.connections), total: total, interval: float64(time.Second) / p.rate, body: body, errs: &errs}
-		c, ended, err := t.open(ctx, "reflect.bench", func(c *conn) {
+		c, err := t.open(ctx, "reflect.bench", func(c *conn) {
 			pc.c = c
 			c.RegisterHandler(&stream.Handler{Name: "latency", Match: stream.MustPath("message/body"), Func: func(s *stream.Stream, st *stream.Stanza) {
 				due, err := strconv.ParseInt(string(st.Attr("id")), 10, 64)
@@ -345,10 +336,10 @@ func runLatency(ctx context.Context, t *target, p params) (workloadResult, error
 			}})
 		})
 		if err != nil {
-			closeAll(conns, ends)
+			closeAll(conns, true)
 			return res, err
 		}
-		conns, ends, pacers = append(conns, c), append(ends, ended), append(pacers, pc)
+		conns, pacers = append(conns, c), append(pacers, pc)
 	}
 	before := sample(true)
 	stopSampler := sampler(received.Load, p.progress)
@@ -370,7 +361,7 @@ func runLatency(ctx context.Context, t *target, p params) (workloadResult, error
 	}
 	after := sample(false)
 	res.Timeline = stopSampler()
-	closeAll(conns, ends)
+	closeAll(conns, true)
 	res.fill(before, after, received.Load())
 	res.syscalls(conns)
 	res.Errors = errs.Load() + (total - received.Load())
@@ -483,17 +474,16 @@ func runIdle(ctx context.Context, t *target, p params) (workloadResult, error) {
 	res := workloadResult{Workload: "idle", Connections: p.connections}
 	before := sample(true)
 	conns := make([]*conn, 0, p.connections)
-	ends := make([]<-chan error, 0, p.connections)
-	defer func() { closeAll(conns, ends) }()
+	defer func() { closeAll(conns, true) }()
 	var opened atomic.Int64
 	stopSampler := sampler(opened.Load, p.progress)
 	for i := 0; i < p.connections; i++ {
-		c, ended, err := t.open(ctx, "idle.bench", func(*conn) {})
+		c, err := t.open(ctx, "idle.bench", func(*conn) {})
 		if err != nil {
 			stopSampler()
 			return res, fmt.Errorf("stream %d of %d: %w", i+1, p.connections, err)
 		}
-		conns, ends = append(conns, c), append(ends, ended)
+		conns = append(conns, c)
 		opened.Add(1)
 	}
 	res.Timeline = stopSampler()
