@@ -14,13 +14,12 @@ import (
 // procSample is what the process has spent so far: CPU time, heap
 // allocations, and memory held.
 type procSample struct {
-	at          time.Time
-	cpu         time.Duration // user + system, this process only (not the peer)
-	mallocs     uint64
-	allocBytes  uint64
-	rss         uint64 // resident set, bytes
-	heapStacks  uint64 // Go heap in use plus goroutine stacks, bytes
-	gcCollected bool
+	at         time.Time
+	cpu        time.Duration // user + system, this process only (not the peer)
+	mallocs    uint64
+	allocBytes uint64
+	rss        uint64 // resident set, bytes
+	heapStacks uint64 // Go heap in use plus goroutine stacks, bytes
 }
 
 // sample reads the process's counters. With settle it first collects
@@ -42,13 +41,12 @@ func sample(settle bool) procSample {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return procSample{
-		at:          time.Now(),
-		cpu:         time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
-		mallocs:     ms.Mallocs,
-		allocBytes:  ms.TotalAlloc,
-		rss:         rss(),
-		heapStacks:  ms.HeapInuse + ms.StackInuse,
-		gcCollected: settle,
+		at:         time.Now(),
+		cpu:        time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
+		mallocs:    ms.Mallocs,
+		allocBytes: ms.TotalAlloc,
+		rss:        rss(),
+		heapStacks: ms.HeapInuse + ms.StackInuse,
 	}
 }
 

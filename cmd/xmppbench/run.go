@@ -84,11 +84,25 @@ func addRunFlags(fs *flag.FlagSet) *runFlags {
 }
 
 func runRun(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	return runWorkloads("run", runUsage, true, args, stdout, stderr)
+}
+
+// runDefault is the bare "xmppbench": every workload on the embedded
+// peer, a table (or, with --json, JSON).
+func runDefault(args []string, stdout, stderr io.Writer) int {
+	return runWorkloads("xmppbench", usage, false, args, stdout, stderr)
+}
+
+// runWorkloads parses the run flags (printing text, and with flags
+// their defaults, as the usage) and runs the workloads.
+func runWorkloads(name, text string, flags bool, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, runUsage)
-		fs.PrintDefaults()
+		fmt.Fprint(stderr, text)
+		if flags {
+			fs.PrintDefaults()
+		}
 	}
 	f := addRunFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -98,24 +112,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if fs.NArg() != 0 {
-		fmt.Fprintf(stderr, "xmppbench run: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "xmppbench: unexpected argument %q\n", fs.Arg(0))
 		fs.Usage()
-		return exitUsage
-	}
-	return f.execute(stdout, stderr, func() { fs.Usage() })
-}
-
-// runDefault is the bare "xmppbench": every workload on the embedded
-// peer, a table (or, with --json, JSON).
-func runDefault(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("xmppbench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	f := addRunFlags(fs)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
 		return exitUsage
 	}
 	return f.execute(stdout, stderr, fs.Usage)

@@ -40,6 +40,7 @@ func TestRunUsage(t *testing.T) {
 		{"run", "--jid", "a@b"},
 		{"run", "--jid", "a@b", "--password", "p", "--tls", "maybe"},
 		{"--workload", "nap"},
+		{"--json", "extra"},
 		{"serve", "--ports", "0"},
 		{"serve", "extra"},
 	} {
