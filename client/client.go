@@ -102,6 +102,17 @@ type Config struct {
 	// obsolete (CRIME-style attacks); see compress.go.
 	Compress bool
 
+	// StreamManagement, when set, turns on XEP-0198 stream management
+	// with resumption: a server that does not offer it is refused
+	// (ErrNoStreamManagement). The SM holds the session's state across
+	// connections: Dial with an SM whose session is resumable resumes it
+	// (Session.Resumed), and the stanzas the server did not get are sent
+	// again first; when the server cannot resume, Dial binds a fresh
+	// session and the unacknowledged stanzas come back in a
+	// stream.EventSMFailed. Reconnect does this on every reconnection.
+	// Use one SM per account, with one session at a time.
+	StreamManagement *stream.SM
+
 	// Dialer dials the TCP connection. Default: a net.Dialer. Its
 	// Control function is the seed's configure_socket hook.
 	Dialer *net.Dialer
@@ -129,6 +140,11 @@ type Session struct {
 	Mechanism string
 	// Compressed reports whether XEP-0138 zlib compression is on.
 	Compressed bool
+	// Resumed reports whether the session is an XEP-0198 resumption of
+	// the previous one (Config.StreamManagement): the server kept its
+	// roster, presence and subscriptions, so there is nothing to set up
+	// again.
+	Resumed bool
 }
 
 // TLSError is a failed TLS handshake, with its cause in words.
@@ -174,6 +190,9 @@ var (
 	ErrBadFeatures  = errors.New("client: expected <stream:features>")
 	ErrTLSRefused   = errors.New("client: the server answered STARTTLS with <failure/>")
 	ErrPlainInClear = errors.New("client: PLAIN without TLS is refused (Config.AllowPlainWithoutTLS)")
+	// ErrNoStreamManagement: Config.StreamManagement is set and the
+	// server does not offer XEP-0198.
+	ErrNoStreamManagement = errors.New("client: the server does not offer stream management (XEP-0198)")
 	// ErrPlaintextAfterProceed: bytes followed <proceed/> before TLS, which
 	// only a man in the middle sends.
 	ErrPlaintextAfterProceed = errors.New("client: data after <proceed/> before TLS: the connection is being tampered with")
@@ -319,16 +338,17 @@ func (n *negotiation) run(ctx context.Context) (*Session, error) {
 			}
 			compressed = true
 		default:
-			jid, err := n.bind(feats)
+			jid, resumed, err := n.session(feats)
 			if err != nil {
 				return nil, ctxErr(ctx, err)
 			}
 			n.raw.SetDeadline(time.Time{})
 			scfg := n.cfg.Stream
 			scfg.Namespace, scfg.To, scfg.Negotiated = stream.NSClient, n.domain, n.r
+			scfg.SM = n.cfg.StreamManagement
 			s := stream.New(n.conn, scfg)
 			answerIQs(s)
-			return &Session{Stream: s, JID: jid, TLS: n.tls, Mechanism: n.mech, Compressed: compressed}, nil
+			return &Session{Stream: s, JID: jid, TLS: n.tls, Mechanism: n.mech, Compressed: compressed, Resumed: resumed}, nil
 		}
 	}
 }
@@ -707,6 +727,51 @@ func decode64(b []byte) ([]byte, error) {
 		return nil, fmt.Errorf("client: SASL data is not base64: %w", err)
 	}
 	return d, nil
+}
+
+// session establishes the session after authentication: with stream
+// management, it resumes the previous session if it can, or binds and
+// enables stream management; without, it binds.
+func (n *negotiation) session(feats fastxml.Node) (jid string, resumed bool, err error) {
+	sm := n.cfg.StreamManagement
+	if sm == nil {
+		jid, err = n.bind(feats)
+		return jid, false, err
+	}
+	if !feats.Child(stream.NSSM, "sm").Valid() {
+		return "", false, ErrNoStreamManagement
+	}
+	ev := n.cfg.Stream.Events
+	if sm.Resumable() {
+		// The answer is read into the element feats is a view of: keep
+		// the features for binding if the resumption fails.
+		feats = n.e.Clone().Root()
+		if _, err := n.conn.Write(sm.AppendResume(nil)); err != nil {
+			return "", false, err
+		}
+		root, err := n.next()
+		if err != nil {
+			return "", false, err
+		}
+		if resumed, err = sm.HandleResumed(root, ev); err != nil || resumed {
+			return sm.JID, resumed, err
+		}
+	}
+	if jid, err = n.bind(feats); err != nil {
+		return "", false, err
+	}
+	if _, err := n.conn.Write(sm.AppendEnable(nil)); err != nil {
+		return "", false, err
+	}
+	root, err := n.next()
+	if err != nil {
+		return "", false, err
+	}
+	if err := sm.HandleEnabled(root, ev); err != nil {
+		return "", false, err
+	}
+	sm.JID = jid
+	return jid, false, nil
 }
 
 // bind binds a resource (RFC 6120 §7) and, where the server requires

@@ -160,6 +160,9 @@ func (s *Stream) callOutFilter(f OutFilter, b *stanzapool.Buffer) (out *stanzapo
 // stanza passed in is released by the caller; one a filter substitutes
 // is the filter's to manage.
 func (s *Stream) dispatch(st *Stanza) {
+	if s.cfg.SM != nil && s.smReceived(st) {
+		return
+	}
 	if p := s.inFilters.Load(); p != nil {
 		for _, e := range *p {
 			if st = s.callInFilter(e.f, st); st == nil {

@@ -15,6 +15,10 @@ type Error struct {
 	Offset    int64  // stream offset of the first offending byte; -1 if none applies
 	Text      string // what was wrong
 	Err       error  // the underlying error, if any
+	// App is an application-specific condition element sent after the
+	// text (RFC 6120 §4.9.4), as raw XML: e.g. XEP-0198's
+	// <handled-count-too-high/>. Empty: none.
+	App string
 }
 
 // Error formats the error as "stream: CONDITION at byte N: TEXT".

@@ -43,6 +43,7 @@ type sendQueue struct {
 	gate    []byte                                         // stanzas sent before the session started
 	gateN   int                                            // stanzas in gate
 	depth   *metrics.Gauge                                 // Config.Metrics' queue depth, or nil
+	sm      *SM                                            // Config.SM: every stanza queued is tracked
 	free    [freeBuffers]atomic.Pointer[stanzapool.Buffer] // emptied buffers for NewBuffer, without the lock
 
 	add   func()        // counts a writer about to start, under mu (so Run's wait sees it)
@@ -112,8 +113,23 @@ func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
 		q.mu.Unlock()
 		return false, nil
 	}
+	ask := false
+	if q.sm != nil {
+		var full bool
+		var err error
+		if ask, full, err = q.sm.trackLocked(q, data); err != nil || full {
+			q.mu.Unlock()
+			if err != nil && b != nil {
+				b.Release()
+			}
+			return false, err
+		}
+	}
 	if q.gated {
 		q.gate = append(q.gate, data...)
+		if ask {
+			q.gate = append(q.gate, smAsk...)
+		}
 		q.gateN++
 		q.mu.Unlock()
 		if b != nil {
@@ -122,6 +138,9 @@ func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
 		return true, nil
 	}
 	q.pending = append(q.pending, data...)
+	if ask {
+		q.pending = append(q.pending, smAsk...)
+	}
 	q.n++
 	wake := (!q.holding || len(q.pending) >= holdBytes || q.fullLocked()) && q.claimLocked()
 	more := q.waiters > 0 && !q.fullLocked()
@@ -343,7 +362,19 @@ func (q *sendQueue) dequeued(n int) {
 // queue).
 func (q *sendQueue) fullLocked() bool {
 	n := q.n + q.gateN
-	return n >= q.limit || n > 0 && len(q.pending)+len(q.gate) >= q.bytes
+	return n >= q.limit || n > 0 && len(q.pending)+len(q.gate) >= q.bytes || q.sm != nil && q.sm.full()
+}
+
+// roomMade wakes a sender waiting for room, if there is room now: the
+// peer acknowledged stanzas (Config.SM).
+func (q *sendQueue) roomMade() {
+	q.mu.Lock()
+	wake := q.waiters > 0 && !q.fullLocked()
+	room := q.room
+	q.mu.Unlock()
+	if wake {
+		signal(room)
+	}
 }
 
 // putProto queues the stream's own protocol bytes (our header, the

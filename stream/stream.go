@@ -111,6 +111,13 @@ type Config struct {
 	// the default cap.
 	Pool *stanzapool.Pool
 
+	// SM, when set, turns on XEP-0198 stream management for this
+	// stream (see SM): stanzas sent are kept until the peer
+	// acknowledges them, <r/> is answered, and a Stream made with the SM
+	// of a lost one resends what the peer did not get. The session
+	// layer enables or resumes it (client.Config.StreamManagement).
+	SM *SM
+
 	// CloseWait bounds how long Close waits for the peer's footer before
 	// closing the connection. Default 5 s.
 	CloseWait time.Duration
@@ -219,6 +226,12 @@ func New(conn net.Conn, cfg Config) *Stream {
 		s.in = ring.New[*Stanza](cfg.DispatchLen)
 	}
 	s.out.init(cfg.QueueLen, cfg.QueueBytes)
+	if cfg.SM != nil {
+		s.out.sm = cfg.SM
+		// A resumption resends first what the peer did not get: ahead
+		// of everything sent on this Stream, after its header.
+		s.out.gate, s.out.gateN = cfg.SM.attach(&s.out)
+	}
 	if cfg.Metrics != nil {
 		s.out.depth = &cfg.Metrics.QueueDepth
 	}
@@ -682,7 +695,7 @@ func (s *Stream) end(err error) {
 		var tail []byte
 		var se *Error
 		if errors.As(err, &se) {
-			tail = appendStreamError(tail, se.Condition, se.Text)
+			tail = appendStreamError(tail, se.Condition, se.Text, se.App)
 		}
 		var re *RemoteError
 		if !errors.As(err, &re) && !errors.Is(err, net.ErrClosed) {
@@ -739,6 +752,12 @@ func (s *Stream) closeWithin(wait time.Duration, reason string) {
 	s.endOnce.Do(func() {
 		s.tailMu.Lock()
 		s.tail = s.footer()
+		if m := s.cfg.SM; m != nil && m.Enabled() {
+			// Ask for a last acknowledgement before the footer: the
+			// peer's answer comes before its own footer, so a clean
+			// close leaves nothing unacknowledged.
+			s.tail = append([]byte(smAsk), s.tail...)
+		}
 		s.reason = reason
 		s.tailMu.Unlock()
 		s.ended.Store(true)
@@ -935,7 +954,7 @@ func RemoteErrorOf(e *fastxml.Element) *RemoteError {
 }
 
 // appendStreamError appends <stream:error> for a condition, with text.
-func appendStreamError(dst []byte, c Condition, text string) []byte {
+func appendStreamError(dst []byte, c Condition, text, app string) []byte {
 	dst = append(dst, "<stream:error><"...)
 	dst = append(dst, c...)
 	dst = append(dst, " xmlns='"+nsStreamErrors+"'/>"...)
@@ -944,5 +963,6 @@ func appendStreamError(dst []byte, c Condition, text string) []byte {
 		dst = stanza.AppendAttrValue(dst, text)
 		dst = append(dst, "</text>"...)
 	}
+	dst = append(dst, app...)
 	return append(dst, "</stream:error>"...)
 }
