@@ -3,7 +3,10 @@ package client
 import (
 	"context"
 	"errors"
+	"io"
 	"math/rand/v2"
+	"net"
+	"syscall"
 	"time"
 
 	"github.com/xmppcore/xmppcore/stream"
@@ -112,11 +115,25 @@ func reconnect(ctx context.Context, cfg Config, b Backoff, dial func(context.Con
 	}
 }
 
-// permanent reports whether retrying cannot fix err.
+// permanent reports whether retrying cannot fix err. A TLS handshake
+// that failed because the connection broke (a reset, an early end, a
+// timeout) is not a refusal, and is retried.
 func permanent(err error) bool {
 	var se *SASLError
 	var te *TLSError
 	var pe *ProxyError
+	if errors.As(err, &te) && brokenConn(te.Err) {
+		return false
+	}
 	return errors.As(err, &se) || errors.As(err, &te) || errors.As(err, &pe) ||
 		errors.Is(err, ErrNoMechanism) || errors.Is(err, ErrNoStartTLS) || errors.Is(err, ErrPlainInClear)
+}
+
+// brokenConn reports whether err is the connection failing rather than
+// the peer refusing.
+func brokenConn(err error) bool {
+	var ne net.Error
+	var oe *net.OpError
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.As(err, &oe) || errors.As(err, &ne) && ne.Timeout()
 }

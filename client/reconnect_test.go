@@ -2,8 +2,14 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"io"
+	"net"
+	"os"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -85,5 +91,28 @@ func TestReconnectProsody(t *testing.T) {
 	var se *SASLError
 	if !errors.As(err, &se) || waits.Load() != 0 {
 		t.Fatalf("wrong password: %v after %d waits", err, waits.Load())
+	}
+}
+
+// A TLS handshake cut by the network is retried; a certificate the
+// client refused, a SASL failure or a proxy refusal is not.
+func TestReconnectPermanentErrors(t *testing.T) {
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{&TLSError{Cause: "handshake failed", Err: reset}, false},
+		{&TLSError{Cause: "handshake failed", Err: io.EOF}, false},
+		{&TLSError{Cause: "unknown authority", Err: x509.UnknownAuthorityError{}}, true},
+		{&TLSError{Cause: "alert from the server", Err: tls.AlertError(40)}, true},
+		{&SASLError{Condition: "not-authorized"}, true},
+		{&ProxyError{}, true},
+		{ErrNoStartTLS, true},
+		{reset, false},
+	} {
+		if got := permanent(c.err); got != c.want {
+			t.Errorf("permanent(%v) = %v, want %v", c.err, got, c.want)
+		}
 	}
 }

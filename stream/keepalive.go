@@ -12,7 +12,9 @@ import (
 // it sends a single space (the seed's whitespace keepalive); after half
 // of IdleTimeout without a read it can ask the peer for an XEP-0199
 // ping, so that a live peer answers; after IdleTimeout without a read
-// the peer is dead, and the stream ends with connection-timeout.
+// the peer is dead, and the stream ends with connection-timeout. With
+// stream management the same timer ends a stream whose peer leaves our
+// request for an acknowledgement unanswered for SM.AckTimeout.
 
 // liveness holds the stamps, in nanoseconds since the stream's epoch
 // (monotonic).
@@ -33,7 +35,11 @@ func (s *Stream) wrote()   { s.live.lastWrite.Store(s.live.now()) }
 // tick is the timer's period: often enough for both features.
 func (s *Stream) tick() time.Duration {
 	t := time.Duration(0)
-	for _, d := range []time.Duration{s.cfg.KeepAlive, s.cfg.IdleTimeout / 4} {
+	var ack time.Duration
+	if s.cfg.SM != nil {
+		ack = s.cfg.SM.ackTimeout() / 4
+	}
+	for _, d := range []time.Duration{s.cfg.KeepAlive, s.cfg.IdleTimeout / 4, ack} {
 		if d > 0 && (t == 0 || d < t) {
 			t = d
 		}
@@ -75,6 +81,11 @@ func (s *Stream) checkLiveness() {
 			ping = append(ping, "'><ping xmlns='urn:xmpp:ping'/></iq>"...)
 			s.SendRaw(context.Background(), ping)
 		}
+	}
+	if m := s.cfg.SM; m != nil && m.overdue() {
+		s.end(&Error{Condition: ErrConnectionTimeout, Offset: -1, Err: ErrAckTimeout,
+			Text: "no acknowledgement from the peer for " + m.ackTimeout().String()})
+		return
 	}
 	if ka := s.cfg.KeepAlive; ka > 0 && time.Duration(now-s.live.lastWrite.Load()) >= ka {
 		s.SendRaw(context.Background(), []byte(" "))

@@ -55,6 +55,10 @@ type SMFailure struct {
 	Unacked   [][]byte
 }
 
+// ErrAckTimeout is the error of a stream whose peer left a request for
+// an acknowledgement unanswered for SM.AckTimeout.
+var ErrAckTimeout = errors.New("stream: the peer acknowledged nothing for SM.AckTimeout: stream management abandoned")
+
 // ErrHandledCountTooHigh is the error of a peer that acknowledged more
 // stanzas than were sent (XEP-0198 §5): the stream ends with
 // undefined-condition and <handled-count-too-high/>.
@@ -68,6 +72,16 @@ var ErrHandledCountTooHigh = errors.New("stream: the peer acknowledged more stan
 // A stanza handed to Send while stream management is on is either
 // acknowledged by the peer or handed back: by Unacked, by the
 // EventSMFailed of a failed resumption, or when resumption resends it.
+//
+// Prosody 0.12 (mod_c2s with mod_smacks) feeds the connection of a
+// resumed session to the XML parser of the session's first connection.
+// When a cut left that parser in the middle of a stanza, our resent
+// stanzas either make it fail (not-well-formed: the session ends, the
+// next resumption gets <failed/>, and the stanzas come back in
+// EventSMFailed) or nest inside the broken stanza, and the server
+// acknowledges nothing more: AckTimeout then abandons the session, with
+// the same hand-back. Nothing is lost either way; such a server just
+// costs a fresh session now and then (xmppbench soak counts them).
 type SM struct {
 	// MaxUnacked bounds the stanzas sent and not yet acknowledged: Send
 	// waits, and TrySend fails with ErrQueueFull, while that many are
@@ -78,6 +92,15 @@ type SM struct {
 	// answer is still to come. We also ask whenever no request is
 	// outstanding. Default 64.
 	AskEvery int
+	// AckTimeout is how long a request for an acknowledgement may go
+	// unanswered (no <a/> at all) before the session is abandoned: the
+	// stream ends with connection-timeout (ErrAckTimeout), the next
+	// session starts afresh instead of resuming, and the stanzas still
+	// unacknowledged are handed back in its EventSMFailed (condition
+	// "ack-timeout"). A peer that reads but never acknowledges is dead
+	// to us, or stuck (see Prosody 0.12 in the type's doc). Default
+	// 60 s; negative: never.
+	AckTimeout time.Duration
 	// JID is the full JID of the session, kept by the session layer
 	// for a resumption (which binds no resource).
 	JID string
@@ -89,13 +112,15 @@ type SM struct {
 	id        string
 	location  string
 	max       time.Duration
-	handled   uint32 // stanzas received and dispatched: our h
-	sent      uint32 // stanzas sent: the sequence number of the last one
-	acked     uint32 // the peer's last h
-	asked     uint32 // sent when we last asked
-	asking    bool   // an <r/> is out without its <a/>
-	resend    bool   // a resumption is to resend the unacked stanzas
-	buf       []byte // the unacked stanzas, back to back, from off
+	handled   uint32    // stanzas received and dispatched: our h
+	sent      uint32    // stanzas sent: the sequence number of the last one
+	acked     uint32    // the peer's last h
+	asked     uint32    // sent when we last asked
+	asking    bool      // an <r/> is out without its <a/>
+	resend    bool      // a resumption is to resend the unacked stanzas
+	waitSince time.Time // asking: since when we wait for an <a/>
+	abandoned string    // why the session may not be resumed ("" if it may)
+	buf       []byte    // the unacked stanzas, back to back, from off
 	off       int
 	lens      []int // the unacked stanzas' lengths, from head
 	head      int
@@ -128,7 +153,7 @@ func (m *SM) Enabled() bool {
 func (m *SM) Resumable() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.enabled && m.resumable && m.id != ""
+	return m.enabled && m.resumable && m.id != "" && m.abandoned == ""
 }
 
 // ID returns the session's id for resumption, and Location the
@@ -187,6 +212,7 @@ func (m *SM) pendingLocked() int { return len(m.lens) - m.head }
 // reset forgets the session: counters, id and the unacked stanzas.
 func (m *SM) resetLocked() {
 	m.enabled, m.resumable, m.resend, m.asking = false, false, false, false
+	m.abandoned = ""
 	m.id, m.location, m.max = "", "", 0
 	m.handled, m.sent, m.acked, m.asked = 0, 0, 0, 0
 	m.buf, m.off, m.lens, m.head = m.buf[:0], 0, m.lens[:0], 0
@@ -224,6 +250,10 @@ func (m *SM) HandleEnabled(n fastxml.Node, ev *Events) error {
 	}
 	m.mu.Lock()
 	var old [][]byte
+	why := m.abandoned
+	if why == "" {
+		why = "session-replaced"
+	}
 	if m.pendingLocked() > 0 {
 		old = m.unackedLocked()
 	}
@@ -246,7 +276,7 @@ func (m *SM) HandleEnabled(n fastxml.Node, ev *Events) error {
 	}
 	m.mu.Unlock()
 	if old != nil && ev != nil {
-		ev.Emit(EventSMFailed, &SMFailure{Condition: "session-replaced", Unacked: old})
+		ev.Emit(EventSMFailed, &SMFailure{Condition: why, Unacked: old})
 	}
 	if ev != nil {
 		ev.Emit(EventSMEnabled, m)
@@ -405,6 +435,9 @@ func (m *SM) trackLocked(q *sendQueue, data []byte) (ask, full bool, err error) 
 	m.lens = append(m.lens, len(data))
 	m.sent++
 	if !m.asking || m.sent-m.asked >= m.askEvery() {
+		if !m.asking {
+			m.waitSince = time.Now()
+		}
 		m.asking, m.asked = true, m.sent
 		ask = true
 	}
@@ -480,6 +513,7 @@ func (s *Stream) smReceived(st *Stanza) bool {
 		if !m.asking {
 			m.asked = m.sent
 		}
+		m.waitSince = time.Now() // the peer is making progress
 		m.mu.Unlock()
 		if err != nil {
 			s.end(err)
@@ -502,4 +536,25 @@ func isStanzaName(local []byte) bool {
 		return true
 	}
 	return false
+}
+
+func (m *SM) ackTimeout() time.Duration {
+	if m.AckTimeout == 0 {
+		return time.Minute
+	}
+	return max(m.AckTimeout, 0)
+}
+
+// overdue reports whether a request for an acknowledgement has gone
+// unanswered for AckTimeout; if so, the session is abandoned: it will
+// not be resumed.
+func (m *SM) overdue() bool {
+	t := m.ackTimeout()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if t <= 0 || !m.enabled || !m.asking || time.Since(m.waitSince) < t {
+		return false
+	}
+	m.abandoned = "ack-timeout"
+	return true
 }

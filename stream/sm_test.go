@@ -321,3 +321,35 @@ func TestSMSteadyStateAllocatesNothing(t *testing.T) {
 		t.Fatalf("sent %d, acked %d, %d unacked", sent, acked, len(m.Unacked()))
 	}
 }
+
+// A peer that reads but never acknowledges: after AckTimeout the stream
+// ends with connection-timeout, the session is not resumed, and the
+// next one hands the unacknowledged stanzas back.
+func TestSMAckTimeoutAbandonsTheSession(t *testing.T) {
+	m := enabledSM(t, &SM{AckTimeout: 80 * time.Millisecond})
+	s, p, done := runStream(t, Config{SM: m}, nil)
+	sendMessages(t, s, 0, 2)
+	p.expect(`<message id='m0'/>`)
+	p.expect(smR)
+	p.expect(`<message id='m1'/>`)
+	err := waitRun(t, done)
+	var se *Error
+	if !errors.As(err, &se) || se.Condition != ErrConnectionTimeout || !errors.Is(err, ErrAckTimeout) {
+		t.Fatalf("Run: %v, want connection-timeout with ErrAckTimeout", err)
+	}
+	if m.Resumable() {
+		t.Fatal("an abandoned session is still resumable")
+	}
+	var ev Events
+	var got *SMFailure
+	ev.On(EventSMFailed, func(d any) { got = d.(*SMFailure) })
+	if err := m.HandleEnabled(smElement(t, `<enabled xmlns='urn:xmpp:sm:3' id='sm-2' resume='true'/>`), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || got.Condition != "ack-timeout" || len(got.Unacked) != 2 || string(got.Unacked[1]) != `<message id='m1'/>` {
+		t.Fatalf("sm_failed: %+v", got)
+	}
+	if !m.Resumable() || m.ID() != "sm-2" {
+		t.Fatal("the fresh session is not resumable")
+	}
+}

@@ -9,6 +9,7 @@
 //	xmppbench bot --addr --component --secret   an XEP-0114 echo component
 //	xmppbench bot --jid --password              the same echo bot as a client
 //	xmppbench login --jid --password            log in, send a message, time the round trip
+//	xmppbench soak --addr --jid --peer-jid ...  messages through cut connections: none lost, none twice
 //
 // Run "xmppbench help" for the flags of each command.
 package main
@@ -42,6 +43,8 @@ Commands:
   scan     check a raw XMPP stream and print each stanza on one line
   bot      an echo bot (XEP-0114 component, or client with --jid)
   login    log in as a client, send a message and time the round trip
+  soak     send messages through a proxy that keeps cutting the connection;
+           stream management must lose none and duplicate none
 
 Run "xmppbench COMMAND -h" for a command's flags.
 `
@@ -64,6 +67,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runBot(args[1:], stdout, stderr)
 	case "login":
 		return runLogin(args[1:], stdout, stderr)
+	case "soak":
+		return runSoak(args[1:], stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
