@@ -113,6 +113,13 @@ type Config struct {
 	// Use one SM per account, with one session at a time.
 	StreamManagement *stream.SM
 
+	// NegotiationTimeout bounds each attempt's negotiation, from the
+	// connection to the session (TLS, SASL, bind, stream management): a
+	// server that stays silent or trickles its answers is given up on
+	// with ErrNegotiationTimeout. Default 60 s; negative: only ctx
+	// bounds it.
+	NegotiationTimeout time.Duration
+
 	// Dialer dials the TCP connection. Default: a net.Dialer. Its
 	// Control function is the seed's configure_socket hook.
 	Dialer *net.Dialer
@@ -193,6 +200,9 @@ var (
 	// ErrNoStreamManagement: Config.StreamManagement is set and the
 	// server does not offer XEP-0198.
 	ErrNoStreamManagement = errors.New("client: the server does not offer stream management (XEP-0198)")
+	// ErrNegotiationTimeout: the negotiation took longer than
+	// Config.NegotiationTimeout.
+	ErrNegotiationTimeout = errors.New("client: the session was not negotiated within Config.NegotiationTimeout")
 	// ErrPlaintextAfterProceed: bytes followed <proceed/> before TLS, which
 	// only a man in the middle sends.
 	ErrPlaintextAfterProceed = errors.New("client: data after <proceed/> before TLS: the connection is being tampered with")
@@ -264,7 +274,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 			c.TLS = DirectTLS
 		}
 		n := &negotiation{cfg: c, raw: conn, conn: conn, local: local, domain: domain, resource: resource}
-		s, err := n.run(ctx)
+		s, err := n.runBounded(ctx)
 		if err != nil {
 			conn.Close()
 			return nil, err
@@ -296,6 +306,28 @@ type negotiation struct {
 	e                       fastxml.Element
 	tls                     *tls.ConnectionState
 	mech                    string
+}
+
+// runBounded is run within Config.NegotiationTimeout.
+func (n *negotiation) runBounded(ctx context.Context) (*Session, error) {
+	t := n.cfg.NegotiationTimeout
+	if t == 0 {
+		t = time.Minute
+	}
+	if t < 0 {
+		return n.run(ctx)
+	}
+	nctx, cancel := context.WithTimeout(ctx, t)
+	defer cancel()
+	s, err := n.run(nctx)
+	// The connection's deadline (nctx's) may fire before nctx's timer.
+	// Ours only if the caller's own deadline is not the earlier one.
+	dl, _ := nctx.Deadline()
+	cdl, callerBound := ctx.Deadline()
+	if err != nil && ctx.Err() == nil && !time.Now().Before(dl) && (!callerBound || cdl.After(dl)) {
+		err = fmt.Errorf("%w (%v): %v", ErrNegotiationTimeout, t, err)
+	}
+	return s, err
 }
 
 func (n *negotiation) run(ctx context.Context) (*Session, error) {

@@ -75,7 +75,7 @@ func TestCompressionEjabberd(t *testing.T) {
 // A compressed bomb is cut at the stanza limit: the limit applies to the
 // inflated bytes. 8 MiB of body deflate to a few KiB; the reader stops
 // with policy-violation once 256 KiB of the stanza are inflated.
-func TestCompressedBombIsCut(t *testing.T) {
+func TestSecurityCase23CompressedBombIsCut(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()

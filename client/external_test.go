@@ -16,7 +16,8 @@ import (
 // With a client certificate configured, the session authenticates with
 // SASL EXTERNAL (XEP-0178): the certificate goes with the TLS
 // handshake, and <auth mechanism='EXTERNAL'> carries an empty
-// response ("="). The fake server checks both, then accepts.
+// response ("="). The fake server checks both, then accepts; it also
+// checks SNI and ALPN of direct TLS (SECURITY-CASES 19).
 func TestExternalWithClientCertificate(t *testing.T) {
 	serverCert, caFile := selfSigned(t, "example.test")
 	clientCert, clientLeaf := testCert(t, "alice@example.test")

@@ -58,7 +58,7 @@ func fakeServer(t *testing.T, features string) string {
 
 // Never a silent fall back to cleartext: a server without STARTTLS is
 // refused, and PLAIN without TLS is refused unless allowed.
-func TestNoCleartextFallback(t *testing.T) {
+func TestSecurityCase18NoCleartextFallback(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	addr := fakeServer(t, `<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>`)
@@ -97,7 +97,7 @@ func TestCancelConnectionAttempt(t *testing.T) {
 // 127.0.0.1, whose certificate names only example.test; the handshake
 // passes (and reaches SASL), as it would not if the target's name were
 // checked.
-func TestCertificateCheckedAgainstDomain(t *testing.T) {
+func TestSecurityCase19CertificateCheckedAgainstDomain(t *testing.T) {
 	cert, caFile := selfSigned(t, "example.test")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

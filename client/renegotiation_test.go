@@ -21,7 +21,7 @@ import (
 // TLS 1.2, told to renegotiate ("r" on its stdin) as soon as our stream
 // header arrives. A client that accepted would go on waiting for the
 // server's stream header and fail on the context instead.
-func TestTLSRenegotiationRefused(t *testing.T) {
+func TestSecurityCase18RenegotiationRefused(t *testing.T) {
 	openssl, err := exec.LookPath("openssl")
 	if err != nil {
 		msg := "openssl is not installed: apt-get install openssl (.ci/run does)"

@@ -89,6 +89,7 @@ func TestStreamManagementInterop(t *testing.T) {
 			t.Run("resume", func(t *testing.T) { smResume(t, srv) })
 			t.Run("random-cuts", func(t *testing.T) { smRandomCuts(t, srv) })
 			t.Run("failed-resumption", func(t *testing.T) { smFailedResumption(t, srv) })
+			t.Run("receiver-cut", func(t *testing.T) { smReceiverCut(t, srv) })
 		})
 	}
 }
@@ -339,5 +340,94 @@ func smFailedResumption(t *testing.T, srv *xmpptest.Server) {
 		t.Logf("%s: %d unacked at the cut, %d handed back (%s)", srv.Name, len(unacked), len(f.Unacked), f.Condition)
 	case <-ctx.Done():
 		t.Fatal("no sm_failed")
+	}
+}
+
+// The receiver's connection is cut (at seeded points of what the server
+// sends it) while messages flow to it: after each resumption the server
+// sends again what the receiver had not acknowledged, and the receiver's
+// h, sent in <resume/>, keeps the handlers from seeing any message
+// twice.
+func smReceiverCut(t *testing.T, srv *xmpptest.Server) {
+	const k = 300
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	p := proxyTo(t, srv, faultproxy.RandomCuts(7, 3, faultproxy.Down, 6000, 20000))
+	bob := srv.Users[1]
+	var events stream.Events
+	var resumed, failed atomic.Int32
+	events.On(stream.EventSessionResume, func(any) { resumed.Add(1) })
+	events.On(stream.EventSMFailed, func(any) { failed.Add(1) })
+	var mu sync.Mutex
+	var got []int
+	more := make(chan struct{}, 1)
+	jid := make(chan string, 1)
+	cfg := Config{JID: bob.JID, Password: bob.Password, Addr: p.Addr(), CAFile: srv.CAFile,
+		StreamManagement: &stream.SM{}, Stream: stream.Config{Events: &events}}
+	rctx, stop := context.WithCancel(ctx)
+	reconnected := make(chan error, 1)
+	go func() {
+		reconnected <- Reconnect(rctx, cfg, Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}, func(s *Session) {
+			select {
+			case jid <- s.JID:
+			default:
+			}
+			s.RegisterHandler(&stream.Handler{Name: "count", Match: stream.MustPath("message/body"), Func: func(_ *stream.Stream, st *stream.Stanza) {
+				n, _ := strconv.Atoi(string(st.Root().ChildLocal("body").AppendText(nil)))
+				mu.Lock()
+				got = append(got, n)
+				mu.Unlock()
+				select {
+				case more <- struct{}{}:
+				default:
+				}
+			}})
+		})
+	}()
+	var to string
+	select {
+	case to = <-jid:
+	case <-ctx.Done():
+		t.Fatal("the receiver did not connect")
+	}
+	alice := dial(t, ctx, srv, srv.Users[0])
+	done := make(chan error, 1)
+	go func() { done <- alice.Run(context.Background()) }()
+	for i := 0; i < k; i++ {
+		if err := alice.SendRaw(ctx, message(to, i)); err != nil {
+			t.Fatal(err)
+		}
+		if i%10 == 0 {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n >= k {
+			break
+		}
+		select {
+		case <-more:
+		case <-ctx.Done():
+			t.Fatalf("the receiver got %d of %d (%d cuts, %d resumptions, %d failed)", n, k, p.Cuts(), resumed.Load(), failed.Load())
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	alice.Close()
+	<-done
+	stop()
+	<-reconnected
+	mu.Lock()
+	defer mu.Unlock()
+	for i, v := range got {
+		if i >= k || v != i {
+			t.Fatalf("message %d is %d of %d received: duplicated or out of order", i, v, len(got))
+		}
+	}
+	t.Logf("%s: %d cuts, %d resumptions, %d failed", srv.Name, p.Cuts(), resumed.Load(), failed.Load())
+	if p.Cuts() == 0 || resumed.Load() == 0 {
+		t.Fatalf("%d cuts, %d resumptions: the test did not test", p.Cuts(), resumed.Load())
 	}
 }

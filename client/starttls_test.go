@@ -21,7 +21,7 @@ import (
 // and features offering only X-INJECTED: the session aborts. Without
 // the injection, the same server's session negotiates with what comes
 // over TLS (PLAIN).
-func TestStartTLSDiscardsPlaintextAfterProceed(t *testing.T) {
+func TestSecurityCase17PlaintextAfterProceed(t *testing.T) {
 	cert, caFile := selfSigned(t, "example.test")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -134,7 +134,7 @@ func TestSCRAMPlusAndEscaping(t *testing.T) {
 }
 
 // Hostile or broken server messages are refused with ErrProtocol.
-func TestSCRAMRefusesBadServerFirst(t *testing.T) {
+func TestSecurityCase20SCRAMRefusesBadServerFirst(t *testing.T) {
 	for _, sf := range []string{
 		"r=xyz,s=c2FsdA==,i=4096",        // nonce not ours
 		"r=abc,s=c2FsdA==,i=4096",        // nonce not extended

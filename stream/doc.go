@@ -32,6 +32,17 @@
 // matching, handling, building and sending allocate nothing in steady
 // state.
 //
+// # Stream management
+//
+// With Config.SM (XEP-0198, sm.go) every stanza queued is also copied,
+// in wire order, into the SM, which outlives the Stream: the peer's
+// <a/> releases copies, <r/> is answered with the count of stanzas
+// dispatched, and a Stream made later with the same SM resends first
+// what the peer did not acknowledge. A stanza handed to Send is either
+// acknowledged by the peer or handed back to the application (Send's
+// error, EventSMFailed, SM.Unacked). package client negotiates it
+// (client.Config.StreamManagement).
+//
 // # From slixmpp's XMLStream
 //
 // The seed API (slixmpp.xmlstream.XMLStream) maps onto this package as
@@ -71,7 +82,9 @@
 //	abort()                          Abort
 //	disconnect(wait, reason, ignore_send_queue)  Disconnect(wait, reason, dropQueue); Close; DisconnectReason
 //	whitespace_keepalive(_interval)  Config.KeepAlive (client sessions: 5 min by default)
-//	(dead peer detection)            Config.IdleTimeout, Config.PingIdle
+//	(dead peer detection)            Config.IdleTimeout, Config.PingIdle, SM.AckTimeout
+//	(slow or silent opening)         Config.OpenTimeout; client.Config.NegotiationTimeout
+//	(XEP-0198, slixmpp's plugin)     Config.SM; client.Config.StreamManagement
 //	use_cdata                        not needed: stanza.Builder escapes, and received CDATA is plain text
 //	end_session_on_disconnect        client.Reconnect ends with the session unless it breaks
 //	XEP-0114 ComponentXMPP handshake Config.ComponentSecret, ComponentHandshake

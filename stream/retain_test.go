@@ -36,7 +36,7 @@ func chatReply(i int) string {
 // Retained stanzas stay intact while the stream goes on reading, in
 // both dispatch modes: on the ring (whose slots are reused, here many
 // times over) and inline (where Retain returns a copy).
-func TestRetainedStanzasSurvive(t *testing.T) {
+func TestSecurityCase24RetainedStanzasSurvive(t *testing.T) {
 	for _, inline := range []bool{false, true} {
 		t.Run(fmt.Sprintf("inline=%v", inline), func(t *testing.T) {
 			const n = 100

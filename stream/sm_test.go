@@ -103,7 +103,7 @@ func TestSMCountsAndAcknowledges(t *testing.T) {
 
 // An h above what was sent ends the stream with undefined-condition and
 // <handled-count-too-high/> (XEP-0198 §5; SECURITY-CASES 21).
-func TestSMHandledCountTooHigh(t *testing.T) {
+func TestSecurityCase21HandledCountTooHigh(t *testing.T) {
 	m := enabledSM(t, &SM{})
 	s, p, done := runStream(t, Config{SM: m}, nil)
 	sendMessages(t, s, 0, 2)
@@ -128,7 +128,7 @@ func TestSMHandledCountTooHigh(t *testing.T) {
 
 // The counters wrap at 2^32 both ways, and an h that wrapped is
 // accepted (SECURITY-CASES 21).
-func TestSMCountersWrap(t *testing.T) {
+func TestSecurityCase21CountersWrap(t *testing.T) {
 	m := enabledSM(t, &SM{})
 	const near = 1<<32 - 2
 	m.handled, m.sent, m.acked, m.asked = near+1, near, near, near

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -83,6 +84,13 @@ type Config struct {
 	// KeepAlive, when positive, sends a single space after that long
 	// without writing anything (the seed's whitespace keepalive). 0: off.
 	KeepAlive time.Duration
+	// OpenTimeout bounds the opening of the stream: the peer's header
+	// and, for a component, the handshake, from Run's start. A peer that
+	// stays silent, or trickles its header a byte at a time (slowloris),
+	// is cut off with connection-timeout. Default 30 s; negative: no
+	// bound. (A client session's negotiation has its own bound:
+	// client.Config.NegotiationTimeout.)
+	OpenTimeout time.Duration
 	// IdleTimeout, when positive, ends the stream with connection-timeout
 	// after that long without reading anything: a dead peer, or a dead
 	// network path. 0: off.
@@ -513,14 +521,19 @@ func (s *Stream) write(batch []byte) error {
 
 // readLoop is the reader goroutine's work: headers, handshake, stanzas.
 func (s *Stream) readLoop(ctx context.Context) error {
+	bounded := false
 	if s.cfg.Negotiated == nil {
 		if err := s.out.putProto(s.header()); err != nil {
 			return err
 		}
+		if t := s.openTimeout(); t > 0 {
+			s.conn.SetReadDeadline(time.Now().Add(t))
+			bounded = true
+		}
 	}
 	h, err := s.r.ReadHeader() // the negotiated Reader has it already
 	if err != nil {
-		return err
+		return s.openFailed(err, bounded)
 	}
 	peer := *h
 	s.peer.Store(&peer)
@@ -532,12 +545,32 @@ func (s *Stream) readLoop(ctx context.Context) error {
 	s.events.Emit(EventStreamStart, &peer)
 	if s.cfg.ComponentSecret != "" {
 		if err := s.componentHandshake(ctx, &s.ist.Element); err != nil {
-			return err
+			return s.openFailed(err, bounded)
 		}
+	}
+	if bounded {
+		s.conn.SetReadDeadline(time.Time{})
 	}
 	s.out.open() // what was sent before goes out now, after the handshake
 	s.events.Emit(EventSessionStart, nil)
 	return s.readStanzas(ctx)
+}
+
+func (s *Stream) openTimeout() time.Duration {
+	if s.cfg.OpenTimeout == 0 {
+		return 30 * time.Second
+	}
+	return s.cfg.OpenTimeout
+}
+
+// openFailed names a read that OpenTimeout's deadline cut:
+// connection-timeout, sent to the peer as a stream error.
+func (s *Stream) openFailed(err error, bounded bool) error {
+	if bounded && errors.Is(err, os.ErrDeadlineExceeded) {
+		return &Error{Condition: ErrConnectionTimeout, Offset: s.r.Scanner().InputOffset(), Err: err,
+			Text: "the stream was not open within " + s.openTimeout().String() + " (Config.OpenTimeout)"}
+	}
+	return err
 }
 
 // readStanzas reads and dispatches stanzas until the stream ends, or

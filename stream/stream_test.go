@@ -201,7 +201,7 @@ func TestRemoteStreamError(t *testing.T) {
 }
 
 // A handler that panics is reported; the stream goes on.
-func TestHandlerPanicIsRecovered(t *testing.T) {
+func TestSecurityCase24HandlerPanicIsRecovered(t *testing.T) {
 	panics := make(chan any, 1)
 	var mu sync.Mutex
 	var after []string
