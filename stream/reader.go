@@ -183,8 +183,10 @@ func (r *Reader) ReadHeader() (*Header, error) {
 // until the next call. It returns io.EOF when the stream has ended
 // cleanly: after the peer's </stream:stream> (Closed reports true) or
 // when the input ends between elements. Non-whitespace character data
-// between elements is ErrBadFormat; everything the scanner refuses comes
-// as an *Error with its condition and offset.
+// between elements is ErrBadFormat; a first-level element in the
+// stream's content namespace that is not a stanza (see
+// FirstLevelAllowed) is ErrUnsupportedStanzaType; everything the
+// scanner refuses comes as an *Error with its condition and offset.
 func (r *Reader) Next(e *fastxml.Element) error {
 	if r.err != nil {
 		return r.err
@@ -206,6 +208,10 @@ func (r *Reader) Next(e *fastxml.Element) error {
 	}
 	switch k {
 	case fastxml.WholeElement:
+		if root := e.Root(); !FirstLevelAllowed(r.header.ContentNamespace, root.Space(), root.Local()) {
+			return r.fail(&Error{Condition: ErrUnsupportedStanzaType, Offset: e.Offset(),
+				Text: "<" + string(root.Local()) + "/> in " + r.header.ContentNamespace + " is not a stanza"})
+		}
 		return nil
 	case fastxml.EndElement:
 		r.closed = true
@@ -230,4 +236,41 @@ func (r *Reader) ReadTrailer() error {
 		return r.fail(err)
 	}
 	return nil
+}
+
+// FirstLevelAllowed reports whether a first-level element named
+// {space}local may appear in a stream whose content namespace (the
+// header's default namespace) is contentNS. The rule Reader.Next
+// applies:
+//
+//   - In the content namespace of a jabber:client or jabber:server
+//     stream, only the stanzas message, presence and iq are allowed; in
+//     jabber:component:accept also handshake (XEP-0114). Anything else
+//     there, such as <foo/> in jabber:client, is refused with
+//     ErrUnsupportedStanzaType (RFC 6120 §4.9.3.24).
+//   - Elements in any other namespace pass: the stream layer and the
+//     session above it route them (stream features and errors,
+//     STARTTLS, SASL, XEP-0198's <r/> and <a/>, dialback), and a
+//     handler that matches nothing ignores them.
+//   - With a content namespace other than the three above (a custom
+//     ReaderConfig.ContentNamespaces), the stream layer does not know
+//     the stanzas, and everything passes.
+func FirstLevelAllowed(contentNS string, space, local []byte) bool {
+	if string(space) != contentNS {
+		return true
+	}
+	switch contentNS {
+	case NSClient, NSServer:
+	case NSComponent:
+		if string(local) == "handshake" {
+			return true
+		}
+	default:
+		return true
+	}
+	switch string(local) {
+	case "message", "presence", "iq":
+		return true
+	}
+	return false
 }
