@@ -9,7 +9,7 @@ import (
 )
 
 // No goroutine is left behind: streams in both dispatch modes, with
-// keepalive and idle timers on, ended by Close (peer answers), Abort,
+// keepalive, idle and stream management timers on, ended by Close (peer answers), Abort,
 // Disconnect and the peer hanging up.
 func TestNoGoroutineLeft(t *testing.T) {
 	settle := func() int {
@@ -28,9 +28,11 @@ func TestNoGoroutineLeft(t *testing.T) {
 	for _, inline := range []bool{false, true} {
 		for end := 0; end < 4; end++ {
 			a, b := net.Pipe()
-			s := New(a, Config{Inline: inline, KeepAlive: 5 * time.Millisecond, IdleTimeout: time.Second})
+			sm := enabledSM(t, &SM{AckTimeout: time.Second})
+			s := New(a, Config{Inline: inline, KeepAlive: 5 * time.Millisecond, IdleTimeout: time.Second, SM: sm})
 			done := make(chan error, 1)
 			go func() { done <- s.Run(context.Background()) }()
+			s.SendRaw(context.Background(), []byte("<message id='kept'/>"))
 			peerDone := make(chan struct{})
 			go func() { // a peer that reads everything and answers the footer
 				defer close(peerDone)

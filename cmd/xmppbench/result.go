@@ -3,7 +3,7 @@ package main
 // workloadResult is one workload's measurement: a row of the table and,
 // with --json, one JSON object.
 type workloadResult struct {
-	Workload        string     `json:"workload"` // echo, sink, latency or idle
+	Workload        string     `json:"workload"` // echo, sink, latency, idle or idle-tls
 	Connections     int        `json:"connections"`
 	Stanzas         int64      `json:"stanzas"` // stanzas handled by the client
 	Seconds         float64    `json:"seconds"`
@@ -13,7 +13,7 @@ type workloadResult struct {
 	BytesPerStanza  float64    `json:"bytes_per_stanza"` // heap bytes allocated per stanza
 	CPUSPer100k     float64    `json:"cpu_s_per_100k"`   // client CPU seconds (user+sys) per 100 000 stanzas
 	RSSMiB          float64    `json:"rss_mib"`          // client resident set at the end
-	MemPerConnKiB   float64    `json:"mem_per_conn_kib"` // idle: (RSS growth) per stream
+	MemPerConnKiB   float64    `json:"mem_per_conn_kib"` // idle, idle-tls: (RSS growth) per stream
 	HeapPerConnKiB  float64    `json:"heap_per_conn_kib,omitempty"`
 	ReadsPerStanza  float64    `json:"reads_per_stanza"`  // read calls on the connections
 	WritesPerStanza float64    `json:"writes_per_stanza"` // write calls on the connections

@@ -64,7 +64,7 @@ type runFlags struct {
 
 func addRunFlags(fs *flag.FlagSet) *runFlags {
 	f := &runFlags{}
-	fs.StringVar(&f.workloads, "workload", "echo,sink,latency,idle", "workloads to run, comma separated: echo, sink, latency, idle")
+	fs.StringVar(&f.workloads, "workload", "echo,sink,latency,idle,idle-tls", "workloads to run, comma separated: echo, sink, latency, idle, idle-tls")
 	fs.StringVar(&f.server, "server", "", "a real server, HOST:PORT (default: the embedded peer)")
 	fs.StringVar(&f.component, "component", "", "connect to --server as this XEP-0114 component")
 	fs.StringVar(&f.secret, "secret", "", "the component's shared secret")
@@ -124,7 +124,7 @@ func (f *runFlags) check() ([]string, *target, error) {
 	names := strings.Split(f.workloads, ",")
 	for _, n := range names {
 		if workloads[n] == nil {
-			return nil, nil, fmt.Errorf("unknown workload %q (echo, sink, latency, idle)", n)
+			return nil, nil, fmt.Errorf("unknown workload %q (echo, sink, latency, idle, idle-tls)", n)
 		}
 	}
 	if f.connections < 0 || f.stanzas < 0 || f.duration < 0 || f.rate < 0 || f.size < 0 || f.window < 1 {
@@ -164,13 +164,14 @@ func (f *runFlags) execute(stdout, stderr io.Writer, usage func()) int {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	if t == nil {
-		conns := 1
+		conns, withTLS := 1, false
 		for _, n := range names {
 			if n == "idle" {
 				conns = max(f.connections, 10000)
 			}
+			withTLS = withTLS || n == "idle-tls"
 		}
-		if t, err = startPeer(conns); err != nil {
+		if t, err = startPeer(conns, withTLS); err != nil {
 			fmt.Fprintln(stderr, "xmppbench:", err)
 			return exitFail
 		}
@@ -250,9 +251,13 @@ func (f *runFlags) execute(stdout, stderr io.Writer, usage func()) int {
 func (f *runFlags) params(name string, done []workloadResult) params {
 	p := params{connections: f.connections, stanzas: f.stanzas, duration: f.duration, size: f.size, rate: f.rate, window: f.window}
 	if p.connections == 0 {
-		p.connections = 1
-		if name == "idle" {
+		switch name {
+		case "idle":
 			p.connections = 10000
+		case "idle-tls":
+			p.connections = 2000 // each costs a TLS handshake on both sides
+		default:
+			p.connections = 1
 		}
 	}
 	if p.duration == 0 {
@@ -292,11 +297,9 @@ func printTable(w io.Writer, results []workloadResult) {
 			return fmt.Sprintf("%.0f", v(r.Latency))
 		}
 		perConn := "-"
-		if r.Workload == "idle" {
-			perConn = fmt.Sprintf("%.1f", r.MemPerConnKiB)
-		}
 		rate := fmt.Sprintf("%.0f", r.StanzasPerS)
-		if r.Workload == "idle" {
+		if strings.HasPrefix(r.Workload, "idle") {
+			perConn = fmt.Sprintf("%.1f", r.MemPerConnKiB)
 			rate = "-"
 		}
 		fmt.Fprintf(w, "%-8s %6d %10d %12s %9s %9s %9s %8.2f %8.1f %10.4f %8.1f %9s %6d\n",

@@ -43,6 +43,7 @@ func TestRunUsage(t *testing.T) {
 		{"--json", "extra"},
 		{"serve", "--ports", "0"},
 		{"serve", "extra"},
+		{"serve", "--tls-cert", "cert.pem"},
 	} {
 		if code, _, errOut := runCmd(args, ""); code != 2 || !strings.Contains(errOut, "usage") {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and a usage message", args, code, errOut)
@@ -61,17 +62,17 @@ func TestRunUsage(t *testing.T) {
 func TestRunJSON(t *testing.T) {
 	html := filepath.Join(t.TempDir(), "report.html")
 	code, out, errOut := runCmd([]string{"run", "--json", "--html", html, "--stanzas", "20000", "--rate", "5000",
-		"--duration", "5s", "--workload", "echo,sink,latency,idle", "--connections", "2", "--size", "300"}, "")
+		"--duration", "5s", "--workload", "echo,sink,latency,idle,idle-tls", "--connections", "2", "--size", "300"}, "")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("%d lines, want 4:\n%s", len(lines), out)
+	if len(lines) != 5 {
+		t.Fatalf("%d lines, want 5:\n%s", len(lines), out)
 	}
 	want := []string{"workload", "connections", "stanzas", "seconds", "stanzas_per_s", "allocs_per_stanza",
 		"bytes_per_stanza", "cpu_s_per_100k", "rss_mib", "mem_per_conn_kib", "errors"}
-	for i, name := range []string{"echo", "sink", "latency", "idle"} {
+	for i, name := range []string{"echo", "sink", "latency", "idle", "idle-tls"} {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(lines[i]), &m); err != nil {
 			t.Fatalf("line %d: %v: %s", i, err, lines[i])
@@ -103,9 +104,9 @@ func TestRunJSON(t *testing.T) {
 			if r.Stanzas != 20000 || r.Rate != 5000 || len(r.Percentiles) == 0 {
 				t.Errorf("latency: %d stanzas at %.0f/s offered, want 20000 at 5000/s; %d percentiles", r.Stanzas, r.Rate, len(r.Percentiles))
 			}
-		case "idle":
+		case "idle", "idle-tls":
 			if r.MemPerConnKiB == 0 && r.HeapPerConnKiB == 0 {
-				t.Errorf("idle: no memory measured: %+v", r)
+				t.Errorf("%s: no memory measured: %+v", name, r)
 			}
 		}
 	}
@@ -126,7 +127,7 @@ func TestDefaultRun(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, w := range []string{"echo", "sink", "latency", "idle", "stanzas/s", "KiB/conn"} {
+	for _, w := range []string{"echo", "sink", "latency", "idle", "idle-tls", "stanzas/s", "KiB/conn"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("no %q in the table:\n%s", w, out)
 		}

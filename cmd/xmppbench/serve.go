@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,7 +14,7 @@ import (
 	"github.com/xmppcore/xmppcore/internal/benchpeer"
 )
 
-const serveUsage = `usage: xmppbench serve [--listen HOST:PORT] [--ports N] [--secret S]
+const serveUsage = `usage: xmppbench serve [--listen HOST:PORT] [--ports N] [--secret S] [--tls-cert FILE --tls-key FILE]
 
 Runs the loopback XMPP peer that the default run and "xmppbench run"
 start as a child process; it is also a test peer for your own bots. It
@@ -26,6 +27,9 @@ number):
   sink.n1000000.bench             send n messages and one with id "end";
                                   close once that one is answered
   anything else                   send back every stanza, unchanged
+
+With --tls-cert and --tls-key it also accepts direct TLS on one more
+port, listed as "tls=ADDR".
 
 It prints "listening on ADDR ..." once it accepts, and runs until
 interrupted (or, with --stdin, until its standard input ends).
@@ -44,13 +48,15 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ports := fs.Int("ports", 1, "number of listeners: more than one spreads many streams over several ports")
 	secret := fs.String("secret", benchpeer.DefaultSecret, "the components' shared secret")
 	untilEOF := fs.Bool("stdin", false, "exit when standard input ends (for a parent process)")
+	tlsCert := fs.String("tls-cert", "", "with --tls-key: also listen for direct TLS on another port, with this PEM certificate")
+	tlsKey := fs.String("tls-key", "", "the PEM key of --tls-cert")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
-	if fs.NArg() != 0 || *ports < 1 {
+	if fs.NArg() != 0 || *ports < 1 || (*tlsCert == "") != (*tlsKey == "") {
 		fs.Usage()
 		return exitUsage
 	}
@@ -81,6 +87,21 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		lns = append(lns, ln)
 		addrs = append(addrs, ln.Addr().String())
 		go srv.Serve(ln)
+	}
+	if *tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
+		if err != nil {
+			fmt.Fprintln(stderr, "xmppbench serve:", err)
+			return exitFail
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			fmt.Fprintln(stderr, "xmppbench serve:", err)
+			return exitFail
+		}
+		lns = append(lns, ln)
+		addrs = append(addrs, "tls="+ln.Addr().String())
+		go srv.Serve(tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}}))
 	}
 	fmt.Fprintf(stdout, "listening on %s\n", strings.Join(addrs, " "))
 	stop := make(chan struct{})

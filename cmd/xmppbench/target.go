@@ -3,12 +3,21 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -26,20 +35,37 @@ type target struct {
 	component, secret string   // component mode (the embedded peer: any domain)
 	client            *client.Config
 	embedded          bool
+	tlsAddr           string        // the embedded peer's direct TLS port, if started with one
+	tlsConfig         *tls.Config   // trusts the embedded peer's certificate
 	next              atomic.Uint64 // round robin over addrs
 	stop              func()
 }
 
 // startPeer starts "xmppbench serve" as a child process with enough
 // listeners for conns streams (a loopback address and port pair gives
-// about 28 000 ephemeral ports) and returns the target.
-func startPeer(conns int) (*target, error) {
+// about 28 000 ephemeral ports) and returns the target. withTLS adds a
+// direct TLS port, with a certificate made for this run.
+func startPeer(conns int, withTLS bool) (*target, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	ports := conns/20000 + 1
-	cmd := exec.Command(exe, "serve", "--listen", "127.0.0.1:0", "--ports", fmt.Sprint(ports), "--stdin")
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--ports", fmt.Sprint(ports), "--stdin"}
+	var tlsConfig *tls.Config
+	if withTLS {
+		dir, err := os.MkdirTemp("", "xmppbench-tls")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir) // read by the child before it says it listens
+		var certFile, keyFile string
+		if tlsConfig, certFile, keyFile, err = peerCertificate(dir); err != nil {
+			return nil, err
+		}
+		args = append(args, "--tls-cert", certFile, "--tls-key", keyFile)
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -71,7 +97,61 @@ func startPeer(conns int) (*target, error) {
 		return nil, fmt.Errorf("the embedded peer did not start: %q %v", line, err)
 	}
 	go io.Copy(io.Discard, out)
-	return &target{addrs: strings.Fields(addrs), secret: benchpeer.DefaultSecret, embedded: true, stop: stop}, nil
+	t := &target{secret: benchpeer.DefaultSecret, embedded: true, stop: stop, tlsConfig: tlsConfig}
+	for _, a := range strings.Fields(addrs) {
+		if tlsAddr, ok := strings.CutPrefix(a, "tls="); ok {
+			t.tlsAddr = tlsAddr
+		} else {
+			t.addrs = append(t.addrs, a)
+		}
+	}
+	return t, nil
+}
+
+// peerName is the name in the embedded peer's certificate.
+const peerName = "xmppbench.invalid"
+
+// peerCertificate makes a self-signed ECDSA certificate for the embedded
+// peer, writes it and its key into dir, and returns a TLS configuration
+// that trusts it (and only it).
+func peerCertificate(dir string) (cfg *tls.Config, certFile, keyFile string, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, "", "", err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: peerName},
+		DNSNames:              []string{peerName},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, "", "", err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, "", "", err
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		return nil, "", "", err
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return nil, "", "", err
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, "", "", err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return &tls.Config{RootCAs: pool, ServerName: peerName, MinVersion: tls.VersionTLS12}, certFile, keyFile, nil
 }
 
 // childEnv, set to 1, makes a test binary run as xmppbench (the tests
@@ -110,6 +190,32 @@ func (t *target) open(ctx context.Context, domain string, setup func(*conn)) (*c
 	if err != nil {
 		return nil, err
 	}
+	return t.start(ctx, nc, domain, setup)
+}
+
+// openTLS connects one stream to the embedded peer's direct TLS port.
+func (t *target) openTLS(ctx context.Context, domain string, setup func(*conn)) (*conn, error) {
+	if t.client != nil {
+		return t.open(ctx, domain, setup) // client sessions are TLS already
+	}
+	if t.tlsAddr == "" {
+		return nil, errors.New("TLS streams need the embedded peer, or a client account (--jid)")
+	}
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", t.tlsAddr)
+	if err != nil {
+		return nil, err
+	}
+	tc := tls.Client(nc, t.tlsConfig)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return t.start(ctx, tc, domain, setup)
+}
+
+// start runs a component stream over nc.
+func (t *target) start(ctx context.Context, nc net.Conn, domain string, setup func(*conn)) (*conn, error) {
 	s := stream.New(nc, stream.Config{Namespace: stream.NSComponent, To: domain, ComponentSecret: t.secret, Inline: true})
 	c := &conn{Stream: s, self: "bench@" + domain}
 	started := make(chan struct{})

@@ -35,6 +35,10 @@ var workloads = map[string]func(context.Context, *target, params) (workloadResul
 	"sink":    runSink,
 	"latency": runLatency,
 	"idle":    runIdle,
+	// TLS streams, apart: no target yet, but users ask what TLS costs.
+	"idle-tls": func(ctx context.Context, t *target, p params) (workloadResult, error) {
+		return idleStreams(ctx, "idle-tls", t.openTLS, p)
+	},
 }
 
 // sampler records the throughput timeline and reports progress while
@@ -471,14 +475,19 @@ func (p *pacer) run(ctx context.Context) {
 // measures what each costs the client: resident memory and Go heap plus
 // stacks, after a garbage collection, divided by the count.
 func runIdle(ctx context.Context, t *target, p params) (workloadResult, error) {
-	res := workloadResult{Workload: "idle", Connections: p.connections}
+	return idleStreams(ctx, "idle", t.open, p)
+}
+
+// idleStreams is runIdle over the streams open makes.
+func idleStreams(ctx context.Context, name string, open func(context.Context, string, func(*conn)) (*conn, error), p params) (workloadResult, error) {
+	res := workloadResult{Workload: name, Connections: p.connections}
 	before := sample(true)
 	conns := make([]*conn, 0, p.connections)
 	defer func() { closeAll(conns, true) }()
 	var opened atomic.Int64
 	stopSampler := sampler(opened.Load, p.progress)
 	for i := 0; i < p.connections; i++ {
-		c, err := t.open(ctx, "idle.bench", func(*conn) {})
+		c, err := open(ctx, "idle.bench", func(*conn) {})
 		if err != nil {
 			stopSampler()
 			return res, fmt.Errorf("stream %d of %d: %w", i+1, p.connections, err)
