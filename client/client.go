@@ -812,6 +812,10 @@ func (n *negotiation) bind(feats fastxml.Node) (string, error) {
 	if !feats.Child(NSBind, "bind").Valid() {
 		return "", fmt.Errorf("%w: no <bind/> feature", ErrBindRefused)
 	}
+	// Decided now: feats is a view of the element the answers are read
+	// into.
+	sess := feats.Child(NSSession, "session")
+	needSession := sess.Valid() && !sess.Child(NSSession, "optional").Valid()
 	var b stanza.Builder
 	b.IQ("", "", "set", "bind-1").Start("bind").Attr("xmlns", NSBind)
 	if n.resource != "" {
@@ -831,7 +835,7 @@ func (n *negotiation) bind(feats fastxml.Node) (string, error) {
 		return "", fmt.Errorf("%w: %s", ErrBindRefused, root.Raw())
 	}
 	full := string(jid.AppendText(nil))
-	if sess := feats.Child(NSSession, "session"); sess.Valid() && !sess.Child(NSSession, "optional").Valid() {
+	if needSession {
 		b.Reset(nil)
 		b.IQ("", "", "set", "session-1").Start("session").Attr("xmlns", NSSession).EndAll()
 		if _, err := n.conn.Write(b.Bytes()); err != nil {
