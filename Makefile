@@ -46,8 +46,8 @@ test-bench:
 
 ## fuzz: run each fuzz target for FUZZTIME.
 fuzz:
-	for t in FuzzChunking FuzzDifferential FuzzStream FuzzSCRAM; do \
-		$(GO) test -run XXX -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./fuzz || exit 1; \
+	for t in FuzzChunking FuzzDifferential FuzzStream FuzzSCRAM FuzzStreamFeatures FuzzSMElements FuzzSessionReplay; do \
+		$(GO) test -run XXX -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./fuzz || exit 1; \
 	done
 
 ## bench: fastxml against its peers on both corpora, COUNT runs each,

@@ -104,3 +104,14 @@ func TestReleaseBufferAllocatesNothing(t *testing.T) {
 		t.Errorf("%v allocations per element with a release, want 0", n)
 	}
 }
+
+// The zero Attr, which a lookup returns for a missing attribute, is
+// safe to use: every method returns a zero value (a server's <iq/>
+// without a type crashed the client when Raw dereferenced it).
+func TestZeroAttrIsSafe(t *testing.T) {
+	var a Attr
+	if !a.IsZero() || a.Raw() != nil || a.Value(nil) != nil || string(a.AppendValue([]byte("x"))) != "x" ||
+		a.Escaped() || a.IsNamespaceDecl() || a.Name().Local != nil {
+		t.Fatal("the zero Attr returned something")
+	}
+}

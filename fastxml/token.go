@@ -57,8 +57,14 @@ type Attr struct {
 
 // Name returns the attribute's namespace-resolved name. An unprefixed
 // attribute is in no namespace.
+//
+// Every method of the zero Attr (a lookup's answer for an attribute that
+// is not there) returns a zero value: nil bytes, false, the zero Name.
 func (a Attr) Name() Name {
 	r := a.r
+	if r == nil {
+		return Name{}
+	}
 	q := a.raw[r.qStart:r.qEnd]
 	n := Name{Space: a.names[r.space.off : r.space.off+r.space.n], Local: q}
 	if r.colon >= 0 {
@@ -74,17 +80,25 @@ func (a Attr) Name() Name {
 func (a Attr) IsZero() bool { return a.r == nil }
 
 // Raw returns the value exactly as written between the quotes.
-func (a Attr) Raw() []byte { return a.raw[a.r.vStart:a.r.vEnd] }
+func (a Attr) Raw() []byte {
+	if a.r == nil {
+		return nil
+	}
+	return a.raw[a.r.vStart:a.r.vEnd]
+}
 
 // Escaped reports whether Raw differs from the value: it holds a
 // reference, or a tab, CR or LF that normalisation turns into a space.
-func (a Attr) Escaped() bool { return a.r.flags&attrEscaped != 0 }
+func (a Attr) Escaped() bool { return a.r != nil && a.r.flags&attrEscaped != 0 }
 
 // Value returns the attribute's value without copying when it needs no
 // decoding (then it is Raw); otherwise it decodes into scratch[:0] and
 // returns that. Give scratch the capacity of the values you expect (it
 // is never kept): a longer value makes append allocate.
 func (a Attr) Value(scratch []byte) []byte {
+	if a.r == nil {
+		return nil
+	}
 	if a.r.flags&attrEscaped == 0 {
 		return a.raw[a.r.vStart:a.r.vEnd]
 	}
@@ -95,6 +109,9 @@ func (a Attr) Value(scratch []byte) []byte {
 // replaced, and each tab, CR, LF or CR LF pair normalised to one space
 // (XML 1.0 §3.3.3; every attribute is CDATA without a DTD).
 func (a Attr) AppendValue(dst []byte) []byte {
+	if a.r == nil {
+		return dst
+	}
 	raw := a.raw[a.r.vStart:a.r.vEnd]
 	if a.r.flags&attrEscaped == 0 {
 		return append(dst, raw...)
@@ -104,7 +121,7 @@ func (a Attr) AppendValue(dst []byte) []byte {
 
 // IsNamespaceDecl reports whether the attribute is an xmlns or
 // xmlns:prefix declaration.
-func (a Attr) IsNamespaceDecl() bool { return a.r.flags&attrNSDecl != 0 }
+func (a Attr) IsNamespaceDecl() bool { return a.r != nil && a.r.flags&attrNSDecl != 0 }
 
 // attrRec is an attribute as the scanner records it: offsets relative
 // to the retained region (Scanner.mark), resolved namespace as an

@@ -357,7 +357,8 @@ func attrUint32(n fastxml.Node, name string) (uint32, bool) {
 	if !ok {
 		return 0, false
 	}
-	raw := a.Raw()
+	var scratch [16]byte
+	raw := a.Value(scratch[:0]) // decoded: h='&#49;' is 1
 	if len(raw) == 0 || len(raw) > 10 {
 		return 0, false
 	}

@@ -353,3 +353,17 @@ func TestSMAckTimeoutAbandonsTheSession(t *testing.T) {
 		t.Fatal("the fresh session is not resumable")
 	}
 }
+
+// h is read as the attribute's value: written with a character
+// reference, it is the number it stands for.
+func TestSMAckWithCharacterReference(t *testing.T) {
+	n := smElement(t, `<a xmlns='urn:xmpp:sm:3' h='&#49;2'/>`)
+	if h, ok := attrUint32(n, "h"); !ok || h != 12 {
+		t.Fatalf("h = %d, %v", h, ok)
+	}
+	for _, bad := range []string{`h=''`, `h='-1'`, `h='4294967296'`, `h='1x'`, `h='99999999999'`} {
+		if _, ok := attrUint32(smElement(t, `<a xmlns='urn:xmpp:sm:3' `+bad+`/>`), "h"); ok {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
