@@ -7,7 +7,9 @@
 // goroutines start; every failure comes back typed: a *TLSError with
 // the real cause (unknown authority, name mismatch, expired, ...), a
 // *SASLError with the server's condition and text, a *stream.Error or
-// *stream.RemoteError for stream-level trouble.
+// *stream.RemoteError for stream-level trouble, one of the Err values
+// below (ErrProtocol, ErrServerClosed, ErrNegotiationTimeout, ...) or
+// stream.ErrSMProtocol, matched with errors.Is, or the network's error.
 package client
 
 import (
@@ -20,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -206,6 +209,13 @@ var (
 	// ErrPlaintextAfterProceed: bytes followed <proceed/> before TLS, which
 	// only a man in the middle sends.
 	ErrPlaintextAfterProceed = errors.New("client: data after <proceed/> before TLS: the connection is being tampered with")
+	// ErrProtocol: the server sent something the negotiation does not
+	// allow at that point (an unexpected element, data that is not
+	// base64, a refused legacy session); the error's text says what.
+	ErrProtocol = errors.New("client: the server broke the negotiation protocol")
+	// ErrServerClosed: the server ended the stream or the connection in
+	// the middle of the negotiation.
+	ErrServerClosed = errors.New("client: the server closed the stream during the negotiation")
 )
 
 // Dial connects, negotiates the session and returns it, ready to Run.
@@ -430,6 +440,9 @@ func (n *negotiation) open(last bool) (fastxml.Node, error) {
 // as a *stream.RemoteError.
 func (n *negotiation) next() (fastxml.Node, error) {
 	if err := n.r.Next(&n.e); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = fmt.Errorf("%w (%w)", ErrServerClosed, io.ErrUnexpectedEOF)
+		}
 		return fastxml.Node{}, err
 	}
 	root := n.e.Root()
@@ -668,7 +681,7 @@ func (n *negotiation) authenticate(feats fastxml.Node) error {
 			}
 			return se
 		default:
-			return fmt.Errorf("client: unexpected <%s> during SASL", root.Local())
+			return fmt.Errorf("%w: unexpected <%s> during SASL", ErrProtocol, root.Local())
 		}
 	}
 }
@@ -756,7 +769,7 @@ func decode64(b []byte) ([]byte, error) {
 	}
 	d, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
-		return nil, fmt.Errorf("client: SASL data is not base64: %w", err)
+		return nil, fmt.Errorf("%w: SASL data is not base64: %v", ErrProtocol, err)
 	}
 	return d, nil
 }
@@ -846,7 +859,7 @@ func (n *negotiation) bind(feats fastxml.Node) (string, error) {
 			return "", err
 		}
 		if typ, _ := root.Attr("", "type"); string(typ.Raw()) != "result" {
-			return "", fmt.Errorf("client: session refused: %s", root.Raw())
+			return "", fmt.Errorf("%w: session refused: %s", ErrProtocol, root.Raw())
 		}
 	}
 	return full, nil

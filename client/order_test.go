@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -124,5 +125,61 @@ func TestSecurityCase21NoResumeBeforeAuthentication(t *testing.T) {
 	}
 	if sess.Resumed || sm.ID() != "new" {
 		t.Fatalf("after <failed/>: resumed %v, id %q", sess.Resumed, sm.ID())
+	}
+}
+
+// The negotiation's failures are typed: a server that hangs up, sends
+// an element SASL does not allow, or refuses stream management gives
+// an error errors.Is can match.
+func TestNegotiationErrorsAreTyped(t *testing.T) {
+	const header = `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='example.test' id='s' version='1.0'>`
+	const plain = `<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>`
+	for _, c := range []struct {
+		name  string
+		sm    bool
+		turns []string // the server's answer to each element the client sends
+		want  error
+	}{
+		{"hang-up", false, []string{""}, ErrServerClosed},
+		{"unexpected-element", false, []string{`<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`}, ErrProtocol},
+		{"bad-base64", false, []string{`<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>!!!</challenge>`}, ErrProtocol},
+		{"sm-refused", true, []string{`<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>`,
+			`<iq type='result' id='bind-1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>a@example.test/r</jid></bind></iq>`,
+			`<failed xmlns='urn:xmpp:sm:3'><unexpected-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>`}, stream.ErrSMProtocol},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			addr := slowServer(t, func(conn net.Conn) {
+				conn.Write([]byte(header + plain))
+				buf := make([]byte, 4096)
+				for _, turn := range c.turns {
+					if _, err := conn.Read(buf); err != nil {
+						return
+					}
+					if turn == "" {
+						return // hang up
+					}
+					if strings.HasPrefix(turn, "<success") {
+						// The client restarts the stream: its header gets the features.
+						conn.Write([]byte(turn))
+						if _, err := conn.Read(buf); err != nil {
+							return
+						}
+						turn = header + `<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm xmlns='urn:xmpp:sm:3'/></stream:features>`
+					}
+					conn.Write([]byte(turn))
+				}
+				conn.Read(buf)
+			})
+			cfg := Config{JID: "a@example.test", Password: "p", Addr: addr, TLS: NoTLS, AllowPlainWithoutTLS: true}
+			if c.sm {
+				cfg.StreamManagement = &stream.SM{}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_, err := Dial(ctx, cfg)
+			if !errors.Is(err, c.want) {
+				t.Fatalf("Dial: %v, want %v", err, c.want)
+			}
+		})
 	}
 }

@@ -126,7 +126,8 @@ func permanent(err error) bool {
 		return false
 	}
 	return errors.As(err, &se) || errors.As(err, &te) || errors.As(err, &pe) ||
-		errors.Is(err, ErrNoMechanism) || errors.Is(err, ErrNoStartTLS) || errors.Is(err, ErrPlainInClear)
+		errors.Is(err, ErrNoMechanism) || errors.Is(err, ErrNoStartTLS) || errors.Is(err, ErrPlainInClear) ||
+		errors.Is(err, ErrNoStreamManagement)
 }
 
 // brokenConn reports whether err is the connection failing rather than

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -109,6 +110,8 @@ func TestReconnectPermanentErrors(t *testing.T) {
 		{&SASLError{Condition: "not-authorized"}, true},
 		{&ProxyError{}, true},
 		{ErrNoStartTLS, true},
+		{ErrNoStreamManagement, true},
+		{fmt.Errorf("%w (%w)", ErrServerClosed, io.ErrUnexpectedEOF), false},
 		{reset, false},
 	} {
 		if got := permanent(c.err); got != c.want {

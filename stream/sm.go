@@ -59,6 +59,11 @@ type SMFailure struct {
 // an acknowledgement unanswered for SM.AckTimeout.
 var ErrAckTimeout = errors.New("stream: the peer acknowledged nothing for SM.AckTimeout: stream management abandoned")
 
+// ErrSMProtocol is the error of an answer to <enable/> or <resume/>
+// that XEP-0198 does not allow there, or a refusal to enable (the
+// text says which).
+var ErrSMProtocol = errors.New("stream: stream management negotiation failed")
+
 // ErrHandledCountTooHigh is the error of a peer that acknowledged more
 // stanzas than were sent (XEP-0198 §5): the stream ends with
 // undefined-condition and <handled-count-too-high/>.
@@ -243,10 +248,10 @@ func (m *SM) AppendResume(dst []byte) []byte {
 // are handed back in an EventSMFailed on ev first.
 func (m *SM) HandleEnabled(n fastxml.Node, ev *Events) error {
 	if n.Is(NSSM, "failed") {
-		return fmt.Errorf("stream: the server refused stream management: %s", failedCondition(n))
+		return fmt.Errorf("%w: the server refused to enable it: %s", ErrSMProtocol, failedCondition(n))
 	}
 	if !n.Is(NSSM, "enabled") {
-		return fmt.Errorf("stream: expected <enabled/>, got <%s>", n.Local())
+		return fmt.Errorf("%w: expected <enabled/>, got <%s>", ErrSMProtocol, n.Local())
 	}
 	m.mu.Lock()
 	var old [][]byte
@@ -297,7 +302,7 @@ func (m *SM) HandleResumed(n fastxml.Node, ev *Events) (bool, error) {
 	switch {
 	case n.Is(NSSM, "resumed"):
 		if !hasH {
-			return false, errors.New("stream: <resumed/> without a valid h")
+			return false, fmt.Errorf("%w: <resumed/> without a valid h", ErrSMProtocol)
 		}
 		m.mu.Lock()
 		_, err := m.ackLocked(h)
@@ -327,7 +332,7 @@ func (m *SM) HandleResumed(n fastxml.Node, ev *Events) (bool, error) {
 		}
 		return false, nil
 	}
-	return false, fmt.Errorf("stream: expected <resumed/> or <failed/>, got <%s>", n.Local())
+	return false, fmt.Errorf("%w: expected <resumed/> or <failed/>, got <%s>", ErrSMProtocol, n.Local())
 }
 
 // TakeUnacked returns the stanzas sent and not acknowledged, and
