@@ -6,8 +6,6 @@ import (
 	"net"
 	"testing"
 	"time"
-
-	"github.com/xmppcore/xmppcore/stream"
 )
 
 // SECURITY-CASES 16, at the session layer: a server that stays silent,
@@ -29,7 +27,7 @@ func TestSecurityCase16SlowServer(t *testing.T) {
 		addr string
 	}{
 		{"silent", fakeServer(t, "")},
-		{"trickle", slowServer(t, trickle)},
+		{"trickle", serveConns(t, trickle)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			start := time.Now()
@@ -42,30 +40,4 @@ func TestSecurityCase16SlowServer(t *testing.T) {
 			}
 		})
 	}
-}
-
-// slowServer accepts connections, reads our header, and hands the
-// connection to serve.
-func slowServer(t *testing.T, serve func(net.Conn)) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				if _, err := stream.NewReader(c, stream.ReaderConfig{}).ReadHeader(); err != nil {
-					return
-				}
-				serve(c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
 }

@@ -257,7 +257,13 @@ func closeFlushes(t *testing.T, srv *xmpptest.Server) {
 	select {
 	case <-all:
 	case <-ctx.Done():
-		t.Fatalf("bob got %d of %d messages", count.Load(), n)
+		bobErr := "still running"
+		select {
+		case err := <-bobDone:
+			bobErr = fmt.Sprintf("ended: %v", err)
+		default:
+		}
+		t.Fatalf("bob got %d of %d messages (bob's stream %s)\n%s", count.Load(), n, bobErr, srv.Log())
 	}
 	bob.Close()
 	<-bobDone

@@ -20,8 +20,21 @@ import (
 )
 
 // fakeServer answers our header with its own and the given features,
-// then reads what comes until the connection ends.
+// then reads what comes until the connection ends; with no features it
+// never answers.
 func fakeServer(t *testing.T, features string) string {
+	return serveConns(t, func(c net.Conn) {
+		if features != "" {
+			c.Write([]byte(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='example.test' id='s' version='1.0'>` + features))
+		}
+		io.Copy(io.Discard, c)
+	})
+}
+
+// serveConns accepts connections on a loopback port, reads each
+// client's stream header, and hands the connection to serve (closed
+// when serve returns).
+func serveConns(t *testing.T, serve func(net.Conn)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -35,21 +48,10 @@ func fakeServer(t *testing.T, features string) string {
 			}
 			go func() {
 				defer c.Close()
-				r := stream.NewReader(c, stream.ReaderConfig{})
-				if _, err := r.ReadHeader(); err != nil {
+				if _, err := stream.NewReader(c, stream.ReaderConfig{}).ReadHeader(); err != nil {
 					return
 				}
-				if features == "" {
-					io.Copy(io.Discard, c) // a server that never answers
-					return
-				}
-				c.Write([]byte(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='example.test' id='s' version='1.0'>` + features))
-				buf := make([]byte, 4096)
-				for {
-					if _, err := c.Read(buf); err != nil {
-						return
-					}
-				}
+				serve(c)
 			}()
 		}
 	}()

@@ -148,7 +148,7 @@ func TestNegotiationErrorsAreTyped(t *testing.T) {
 			`<failed xmlns='urn:xmpp:sm:3'><unexpected-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>`}, stream.ErrSMProtocol},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			addr := slowServer(t, func(conn net.Conn) {
+			addr := serveConns(t, func(conn net.Conn) {
 				conn.Write([]byte(header + plain))
 				buf := make([]byte, 4096)
 				for _, turn := range c.turns {

@@ -44,6 +44,7 @@ type sendQueue struct {
 	gateN   int                                            // stanzas in gate
 	depth   *metrics.Gauge                                 // Config.Metrics' queue depth, or nil
 	sm      *SM                                            // Config.SM: every stanza queued is tracked
+	smFull  bool                                           // the SM refused a stanza: MaxUnacked are out (until roomMade)
 	free    [freeBuffers]atomic.Pointer[stanzapool.Buffer] // emptied buffers for NewBuffer, without the lock
 
 	add   func()        // counts a writer about to start, under mu (so Run's wait sees it)
@@ -118,6 +119,7 @@ func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
 		var full bool
 		var err error
 		if ask, full, err = q.sm.trackLocked(q, data); err != nil || full {
+			q.smFull = full // put waits for the acknowledgements that make room
 			q.mu.Unlock()
 			if err != nil && b != nil {
 				b.Release()
@@ -359,16 +361,18 @@ func (q *sendQueue) dequeued(n int) {
 
 // fullLocked reports whether the queue is full: QueueLen stanzas, or
 // QueueBytes bytes (a stanza larger than that still goes into an empty
-// queue).
+// queue), or the SM's MaxUnacked stanzas out (as its last refusal
+// found: the SM's lock is taken once per stanza, by trackLocked).
 func (q *sendQueue) fullLocked() bool {
 	n := q.n + q.gateN
-	return n >= q.limit || n > 0 && len(q.pending)+len(q.gate) >= q.bytes || q.sm != nil && q.sm.full()
+	return n >= q.limit || n > 0 && len(q.pending)+len(q.gate) >= q.bytes || q.smFull
 }
 
 // roomMade wakes a sender waiting for room, if there is room now: the
 // peer acknowledged stanzas (Config.SM).
 func (q *sendQueue) roomMade() {
 	q.mu.Lock()
+	q.smFull = q.sm.full()
 	wake := q.waiters > 0 && !q.fullLocked()
 	room := q.room
 	q.mu.Unlock()
@@ -401,19 +405,25 @@ func (q *sendQueue) putProto(data []byte) error {
 // queue.
 func (q *sendQueue) open() {
 	q.mu.Lock()
+	q.ungateLocked()
+	wake := len(q.pending) > 0 && !q.holding && q.claimLocked()
+	q.mu.Unlock()
+	if wake {
+		q.start()
+	}
+}
+
+// ungateLocked moves what was held back into the queue, and lets
+// senders queue directly from now on (without waking a writer: open
+// does, and so does the next sender).
+func (q *sendQueue) ungateLocked() {
 	if !q.gated {
-		q.mu.Unlock()
 		return
 	}
 	q.gated = false
 	q.pending = append(q.pending, q.gate...)
 	q.n += q.gateN
 	q.gate, q.gateN = nil, 0
-	wake := len(q.pending) > 0 && !q.holding && q.claimLocked()
-	q.mu.Unlock()
-	if wake {
-		q.start()
-	}
 }
 
 // drop discards what is pending and not yet being written, and returns

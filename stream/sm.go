@@ -81,12 +81,13 @@ var ErrHandledCountTooHigh = errors.New("stream: the peer acknowledged more stan
 // Prosody 0.12 (mod_c2s with mod_smacks) feeds the connection of a
 // resumed session to the XML parser of the session's first connection.
 // When a cut left that parser in the middle of a stanza, our resent
-// stanzas either make it fail (not-well-formed: the session ends, the
-// next resumption gets <failed/>, and the stanzas come back in
-// EventSMFailed) or nest inside the broken stanza, and the server
-// acknowledges nothing more: AckTimeout then abandons the session, with
-// the same hand-back. Nothing is lost either way; such a server just
-// costs a fresh session now and then (xmppbench soak counts them).
+// stanzas make it fail (not-well-formed, as seen in Prosody's log: the
+// session ends, the next resumption gets <failed/>, and the stanzas
+// come back in EventSMFailed). Where the cut fell inside text or between
+// child elements, they can instead nest inside the broken stanza, and
+// the server would acknowledge nothing more: AckTimeout covers that
+// case, with the same hand-back. xmppbench soak counts the fresh
+// sessions such a server costs; it lost nothing in our runs.
 type SM struct {
 	// MaxUnacked bounds the stanzas sent and not yet acknowledged: Send
 	// waits, and TrySend fails with ErrQueueFull, while that many are
@@ -450,7 +451,7 @@ func (m *SM) trackLocked(q *sendQueue, data []byte) (ask, full bool, err error) 
 	return ask, false, nil
 }
 
-// fullLocked reports whether MaxUnacked stanzas are out.
+// full reports whether MaxUnacked stanzas are out.
 func (m *SM) full() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -240,6 +240,13 @@ func New(conn net.Conn, cfg Config) *Stream {
 		// of everything sent on this Stream, after its header.
 		s.out.gate, s.out.gateN = cfg.SM.attach(&s.out)
 	}
+	if cfg.Negotiated != nil && cfg.ComponentSecret == "" {
+		// The headers were exchanged by the negotiation: nothing has to go
+		// first, so nothing is held back. (Held back, a stanza sent before
+		// Run reached the session's start was dropped by a Close that
+		// came first.)
+		s.out.ungateLocked() // no other goroutine has the Stream yet
+	}
 	if cfg.Metrics != nil {
 		s.out.depth = &cfg.Metrics.QueueDepth
 	}

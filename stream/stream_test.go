@@ -452,3 +452,41 @@ func TestSendBeforeSessionStartWaitsForIt(t *testing.T) {
 		b.Close()
 	}
 }
+
+// A negotiated stream (a client session's) has nothing to send before
+// stanzas: what is sent before Run goes out even when Close comes
+// first, ahead of the footer. (Held back for a session start that had
+// happened already, such stanzas were dropped.)
+func TestNegotiatedStreamSendsWhatCameBeforeRun(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	r := NewReader(a, ReaderConfig{})
+	go b.Write([]byte(peerHeader))
+	if _, err := r.ReadHeader(); err != nil {
+		t.Fatal(err)
+	}
+	s := New(a, Config{Negotiated: r, CloseWait: time.Second})
+	got := make(chan string, 1)
+	go func() {
+		all, _ := io.ReadAll(b)
+		got <- string(all)
+	}()
+	for i := 0; i < 3; i++ {
+		if err := s.SendRaw(context.Background(), []byte(fmt.Sprintf("<message id='m%d'/>", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.out.mu.Lock()
+	held := s.out.gateN
+	s.out.mu.Unlock()
+	if held != 0 {
+		t.Fatalf("%d stanzas held back on a negotiated stream", held)
+	}
+	s.Close()
+	s.Run(context.Background())
+	a.Close()
+	if want := "<message id='m0'/><message id='m1'/><message id='m2'/></stream:stream>"; <-got != want {
+		t.Fatalf("the peer got something else than %s", want)
+	}
+}

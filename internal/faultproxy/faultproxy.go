@@ -179,14 +179,14 @@ func (p *Proxy) serve(client net.Conn, plan []Fault) {
 func (c *pair) cut() bool {
 	did := false
 	c.once.Do(func() {
+		c.p.cuts.Add(1) // counted before either side can see the cut
+		did = true
 		for _, x := range []net.Conn{c.client, c.up} {
 			if t, ok := x.(*net.TCPConn); ok {
 				t.SetLinger(0)
 			}
 			x.Close()
 		}
-		did = true
-		c.p.cuts.Add(1)
 	})
 	return did
 }
