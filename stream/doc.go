@@ -18,11 +18,11 @@
 // (sendqueue.go) with one write per batch, so a lone stanza leaves at
 // once and a burst shares syscalls; an inline reader writes its replies
 // itself before its next read when the socket takes them. The writer
-// runs only while something is queued, and between stanzas a stream on
-// a socket waits for input with its read buffer back in a shared pool:
+// runs only while something is queued. A stream on a socket that has
+// read everything waits up to Config.ReadLinger (1 ms) for more where it
+// is; after that it waits with its read buffer back in a shared pool:
 // an idle inline stream is one parked goroutine on a 2 KiB stack and no
-// buffers. Send may
-// be called from any goroutine.
+// buffers. Send may be called from any goroutine.
 //
 // # Ownership
 //

@@ -80,19 +80,23 @@ func TestIdleStreamHoldsNoReadBuffer(t *testing.T) {
 	}
 }
 
-// Over TCP, with the stream waiting idle between round trips (so its
-// read buffer goes to the pool and comes back each time), receive →
-// handler → reply allocates nothing.
+// Over TCP, receive → handler → reply allocates nothing: with the
+// reader lingering between round trips (the default), and without a
+// linger, when the stream goes idle between round trips (so its read
+// buffer goes to the pool and comes back each time).
 func TestTCPRoundTripAllocatesNothing(t *testing.T) {
 	if raceEnabled || stanzapool.Debug {
 		t.Skip("checked in the plain build, without -race")
 	}
-	for _, inline := range []bool{false, true} {
-		t.Run(fmt.Sprintf("inline=%v", inline), func(t *testing.T) {
+	for _, c := range []struct {
+		inline bool
+		linger time.Duration
+	}{{false, 0}, {true, 0}, {false, -1}, {true, -1}} {
+		t.Run(fmt.Sprintf("inline=%v/linger=%v", c.inline, c.linger), func(t *testing.T) {
 			conn, peer := tcpPair(t)
 			// A small ring: each slot's element is allocated at its first
 			// use, all of them within the warm-up.
-			s := New(conn, Config{Inline: inline, DispatchLen: 16})
+			s := New(conn, Config{Inline: c.inline, DispatchLen: 16, ReadLinger: c.linger})
 			s.RegisterHandler(&Handler{Name: "echo", Match: MustPath("message/body"), Func: func(s *Stream, st *Stanza) {
 				echoReply(t, s, st)
 			}})
@@ -116,8 +120,18 @@ func TestTCPRoundTripAllocatesNothing(t *testing.T) {
 			for range 50 {
 				round()
 			}
+			before := s.released.Load()
 			if n := testing.AllocsPerRun(500, round); n != 0 {
 				t.Errorf("%v allocations per round trip, want 0", n)
+			}
+			// Without a linger the buffer goes back every time; with one,
+			// round trips quicker than the linger keep it (a stall of
+			// this machine may let one or two go).
+			switch released := s.released.Load() - before; {
+			case c.linger < 0 && released < 500:
+				t.Errorf("read buffer released %d times in 501 round trips without a linger, want each time", released)
+			case c.linger == 0 && released > 50:
+				t.Errorf("read buffer released %d times in 501 round trips with the default linger, want (almost) never", released)
 			}
 			s.Abort()
 			if !strings.Contains(string(hdr), "stream:stream") {

@@ -98,6 +98,13 @@ type Config struct {
 	// PingIdle sends an XEP-0199 ping after half of IdleTimeout without
 	// reading, so that a live but quiet peer answers in time.
 	PingIdle bool
+	// ReadLinger is how long the reader waits for more input, once it
+	// has read everything, before its goroutine ends and its read
+	// buffer goes back to the pool (how an idle stream holds almost
+	// nothing). A busy stream's next chunk comes within the linger, so
+	// the reader goes on where it is. Default 1 ms; negative: no wait.
+	// Only sockets linger; other connections keep their reader.
+	ReadLinger time.Duration
 
 	// Negotiated, when set, is a stream already opened on the
 	// connection (by a client session's negotiation: TLS, SASL, bind):
@@ -147,18 +154,18 @@ var (
 type Stream struct {
 	conn net.Conn
 	raw  syscall.RawConn // conn's socket, if it is one: see flushInline and readBursts
-	// readable and peek are the socket callbacks of readBursts and
-	// idle, made once.
-	readable, peek func(fd uintptr) bool
-	hasInput       bool           // peek's answer
-	ist            Stanza         // the reader's stanza, whose Element the dispatcher mode reads into
-	rw             rawWriter      // flushInline's non-blocking writes
-	writers        sync.WaitGroup // the writer goroutine, while one runs
-	writer         func()         // the writer goroutine's body, made once
-	released       atomic.Uint64  // read buffers released by readBursts (tests)
-	cfg            Config
-	pool           *stanzapool.Pool
-	r              *Reader
+	// readable, peek and wait are the socket callbacks of readBursts
+	// and idle, made once.
+	readable, peek, wait func(fd uintptr) bool
+	hasInput             bool           // peek's answer
+	ist                  Stanza         // the reader's stanza, whose Element the dispatcher mode reads into
+	rw                   rawWriter      // flushInline's non-blocking writes
+	writers              sync.WaitGroup // the writer goroutine, while one runs
+	writer               func()         // the writer goroutine's body, made once
+	released             atomic.Uint64  // read buffers released by readBursts (tests)
+	cfg                  Config
+	pool                 *stanzapool.Pool
+	r                    *Reader
 
 	in  *ring.Ring[*Stanza]
 	out sendQueue
@@ -265,6 +272,7 @@ func New(conn net.Conn, cfg Config) *Stream {
 			s.raw = rc
 			s.readable = s.inputOrRelease
 			s.peek = s.peekInput
+			s.wait = s.waitInput
 		}
 	}
 	if s.pool == nil {
@@ -636,12 +644,14 @@ var errIdle = errors.New("stream: idle")
 
 // readBursts is Run's read loop on a socket. The reading (the header,
 // then stanzas) runs on a goroutine of its own for as long as there is
-// input; when nothing is buffered and the socket has nothing more, that
-// goroutine ends, and Run's goroutine waits for input, on a shallow
-// stack, with the read buffer back in the pool. So an idle stream is one
-// parked goroutine whose stack the runtime shrinks to its minimum, and
-// no buffer; a busy one pays a non-blocking peek per read and, after
-// each idle spell, the start of a goroutine.
+// input; when nothing is buffered and the socket has had nothing more
+// for Config.ReadLinger, that goroutine ends, and Run's goroutine waits
+// for input, on a shallow stack, with the read buffer back in the pool.
+// So an idle stream is one parked goroutine whose stack the runtime
+// shrinks to its minimum, and no buffer; a busy one pays a non-blocking
+// peek per read, and after each pause longer than the linger, the
+// start of a goroutine and the net package's timeout error (one
+// allocation).
 func (s *Stream) readBursts(ctx context.Context) error {
 	results := make(chan error, 1)
 	setup := true
@@ -679,8 +689,34 @@ func (s *Stream) idle() bool {
 	if err := s.raw.Read(s.peek); err != nil {
 		return false // closed: the read that follows reports it
 	}
-	return !s.hasInput
+	if s.hasInput {
+		return false
+	}
+	// Quiet for now. A busy peer sends its next chunk within
+	// microseconds: wait for it here, on this goroutine, rather than
+	// end the burst (a goroutine's end and start and a hand-off to Run's
+	// goroutine every time, which costs a busy stream about a quarter
+	// of its CPU time).
+	linger := s.linger()
+	if linger <= 0 {
+		return true
+	}
+	s.conn.SetReadDeadline(time.Now().Add(linger))
+	err := s.raw.Read(s.wait)
+	s.conn.SetReadDeadline(time.Time{})
+	return errors.Is(err, os.ErrDeadlineExceeded)
 }
+
+func (s *Stream) linger() time.Duration {
+	if s.cfg.ReadLinger == 0 {
+		return time.Millisecond
+	}
+	return s.cfg.ReadLinger
+}
+
+// waitInput is idle's wait: true once the socket has input (or an end
+// or error to report).
+func (s *Stream) waitInput(fd uintptr) bool { return socketHasInput(fd) }
 
 // peekInput is idle's callback: it notes whether the socket has input
 // (or an end or error to report) without waiting.

@@ -9,12 +9,13 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 
 	"github.com/xmppcore/xmppcore/internal/benchpeer"
 )
 
-const serveUsage = `usage: xmppbench serve [--listen HOST:PORT] [--ports N] [--secret S] [--tls-cert FILE --tls-key FILE]
+const serveUsage = `usage: xmppbench serve [--listen HOST:PORT] [--ports N] [--secret S] [--procs N] [--tls-cert FILE --tls-key FILE]
 
 Runs the loopback XMPP peer that the default run and "xmppbench run"
 start as a child process; it is also a test peer for your own bots. It
@@ -50,15 +51,19 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	untilEOF := fs.Bool("stdin", false, "exit when standard input ends (for a parent process)")
 	tlsCert := fs.String("tls-cert", "", "with --tls-key: also listen for direct TLS on another port, with this PEM certificate")
 	tlsKey := fs.String("tls-key", "", "the PEM key of --tls-cert")
+	procs := fs.Int("procs", 0, "GOMAXPROCS of the peer (0: Go's default, one per CPU); the default run and \"xmppbench run\" give it 1")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
-	if fs.NArg() != 0 || *ports < 1 || (*tlsCert == "") != (*tlsKey == "") {
+	if fs.NArg() != 0 || *ports < 1 || *procs < 0 || (*tlsCert == "") != (*tlsKey == "") {
 		fs.Usage()
 		return exitUsage
+	}
+	if *procs > 0 {
+		runtime.GOMAXPROCS(*procs)
 	}
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil {

@@ -21,6 +21,7 @@
 package benchpeer
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
@@ -31,6 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/xmppcore/xmppcore/fastxml"
@@ -88,6 +90,7 @@ func (c *Config) defaults() {
 	if c.PerWrite <= 0 {
 		c.PerWrite = 32
 	}
+	c.PerWrite = min(c.PerWrite, c.Window) // a write waits for its whole credit
 	if c.Message == nil {
 		c.Message = Chat
 	}
@@ -133,10 +136,13 @@ func handshake(conn net.Conn, s *fastxml.Scanner, domain, id, secret string) err
 // blast sends cfg.Stanzas messages and counts the replies.
 func blast(conn net.Conn, s *fastxml.Scanner, cfg Config) (Result, error) {
 	var e fastxml.Element
-	tokens := make(chan struct{}, cfg.Window)
-	for i := 0; i < cfg.Window; i++ {
-		tokens <- struct{}{}
-	}
+	// credit is how many more messages may go out unanswered. The
+	// writer waits for a whole write's worth, and the reader wakes it
+	// once, when the credit reaches that: one wake-up per write, not
+	// one per message.
+	var credit atomic.Int64
+	credit.Store(int64(cfg.Window))
+	wake := make(chan struct{}, 1)
 	writeErr := make(chan error, 1)
 	start := time.Now()
 	go func() {
@@ -144,9 +150,10 @@ func blast(conn net.Conn, s *fastxml.Scanner, cfg Config) (Result, error) {
 		for sent := 0; sent < cfg.Stanzas; {
 			k := min(cfg.PerWrite, cfg.Stanzas-sent)
 			if !cfg.Sink {
-				for i := 0; i < k; i++ {
-					<-tokens
+				for credit.Load() < int64(k) {
+					<-wake
 				}
+				credit.Add(-int64(k))
 			}
 			if _, err := conn.Write(batch[:k*len(cfg.Message)]); err != nil {
 				writeErr <- err
@@ -171,10 +178,10 @@ func blast(conn net.Conn, s *fastxml.Scanner, cfg Config) (Result, error) {
 		}
 		if k == fastxml.WholeElement {
 			res.Replies++
-			if !cfg.Sink {
+			if !cfg.Sink && credit.Add(1) == int64(cfg.PerWrite) {
 				select {
-				case tokens <- struct{}{}:
-				default:
+				case wake <- struct{}{}:
+				default: // a wake-up is pending already
 				}
 			}
 		}
@@ -308,6 +315,11 @@ func (srv *Server) handle(conn net.Conn) {
 			cfg.Message = Message(m.size)
 		}
 		cfg.defaults()
+		// The 4 KiB buffer suits idle streams; a flood's replies are
+		// read 64 KiB at a time, as Serve reads them, so that the
+		// peer's reads do not take the CPU the component is measured
+		// with.
+		s.SetSource(bufio.NewReaderSize(conn, 64<<10))
 		blast(conn, s, cfg)
 	default:
 		reflect(conn, s)
