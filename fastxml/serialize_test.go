@@ -61,3 +61,37 @@ func TestCopyToReusesMemory(t *testing.T) {
 		t.Errorf("%v allocations per copy into a grown Element", n)
 	}
 }
+
+// Quote gives the quote each value was written between, from a token
+// and from an element read whole, and 0 for the zero Attr.
+func TestAttrQuote(t *testing.T) {
+	const doc = `<m a='x"y' b="p'q" c=''/>`
+	want := map[string]byte{"a": '\'', "b": '"', "c": '\''}
+	s := NewScanner(strings.NewReader(doc), Options{})
+	if k, err := s.Next(); err != nil || k != StartElement {
+		t.Fatalf("Next: %v %v", k, err)
+	}
+	for i := range s.NumAttrs() {
+		a := s.Attr(i)
+		if got := a.Quote(); got != want[string(a.Name().Local)] {
+			t.Errorf("token attribute %s: Quote %q, want %q", a.Name().Local, got, want[string(a.Name().Local)])
+		}
+	}
+	var e Element
+	s = NewScanner(strings.NewReader(doc), Options{})
+	if _, err := s.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReadElement(&e); err != nil {
+		t.Fatal(err)
+	}
+	for name, q := range want {
+		a, ok := e.Root().Attr("", name)
+		if !ok || a.Quote() != q {
+			t.Errorf("element attribute %s: Quote %q (found %v), want %q", name, a.Quote(), ok, q)
+		}
+	}
+	if q := (Attr{}).Quote(); q != 0 {
+		t.Errorf("zero Attr: Quote %q, want 0", q)
+	}
+}

@@ -87,6 +87,16 @@ func (a Attr) Raw() []byte {
 	return a.raw[a.r.vStart:a.r.vEnd]
 }
 
+// Quote returns the quote the value was written between, ' or ", so
+// that Raw can be forwarded between the same quotes without looking for
+// them in it; 0 for the zero Attr.
+func (a Attr) Quote() byte {
+	if a.r == nil {
+		return 0
+	}
+	return a.raw[a.r.vStart-1]
+}
+
 // Escaped reports whether Raw differs from the value: it holds a
 // reference, or a tab, CR or LF that normalisation turns into a space.
 func (a Attr) Escaped() bool { return a.r != nil && a.r.flags&attrEscaped != 0 }

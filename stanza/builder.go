@@ -1,7 +1,6 @@
 package stanza
 
 import (
-	"bytes"
 	"errors"
 
 	"github.com/xmppcore/xmppcore/fastxml"
@@ -98,18 +97,14 @@ func attr[T string | []byte](b *Builder, name string, value T) *Builder {
 // AttrFrom adds an attribute with the value of a received attribute,
 // copied as it was written: references are not decoded and re-encoded,
 // so forwarding a value costs one copy and cannot change it. (The
-// scanner has checked the value; it is quoted with whichever quote it
-// does not contain.) A zero Attr (a lookup that found nothing) adds
+// scanner has checked the value; it is quoted with the quote it was
+// written in.) A zero Attr (a lookup that found nothing) adds
 // nothing.
 func (b *Builder) AttrFrom(name string, a fastxml.Attr) *Builder {
 	if !b.inTag || a.IsZero() {
 		return b
 	}
-	raw := a.Raw()
-	q := byte('\'')
-	if bytes.IndexByte(raw, q) >= 0 {
-		q = '"' // it was written in double quotes, so it holds none
-	}
+	raw, q := a.Raw(), a.Quote() // the value holds no such quote
 	b.b = append(b.b, ' ')
 	b.b = append(b.b, name...)
 	b.b = append(b.b, '=', q)
