@@ -44,7 +44,7 @@ func TestRunUsage(t *testing.T) {
 		{"serve", "--ports", "0"},
 		{"serve", "extra"},
 		{"serve", "--tls-cert", "cert.pem"},
-		{"serve", "--procs", "-1"},
+		{"serve", "--flood-procs", "-1"},
 	} {
 		if code, _, errOut := runCmd(args, ""); code != 2 || !strings.Contains(errOut, "usage") {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and a usage message", args, code, errOut)
@@ -143,7 +143,7 @@ func TestServeReflects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, "serve", "--listen", "127.0.0.1:0", "--stdin", "--secret", "s3cret", "--procs", "1")
+	cmd := exec.Command(exe, "serve", "--listen", "127.0.0.1:0", "--stdin", "--secret", "s3cret", "--flood-procs", "1")
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()

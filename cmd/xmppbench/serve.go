@@ -9,13 +9,12 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"runtime"
 	"strings"
 
 	"github.com/xmppcore/xmppcore/internal/benchpeer"
 )
 
-const serveUsage = `usage: xmppbench serve [--listen HOST:PORT] [--ports N] [--secret S] [--procs N] [--tls-cert FILE --tls-key FILE]
+const serveUsage = `usage: xmppbench serve [--listen HOST:PORT] [--ports N] [--secret S] [--flood-procs N] [--tls-cert FILE --tls-key FILE]
 
 Runs the loopback XMPP peer that the default run and "xmppbench run"
 start as a child process; it is also a test peer for your own bots. It
@@ -51,26 +50,23 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	untilEOF := fs.Bool("stdin", false, "exit when standard input ends (for a parent process)")
 	tlsCert := fs.String("tls-cert", "", "with --tls-key: also listen for direct TLS on another port, with this PEM certificate")
 	tlsKey := fs.String("tls-key", "", "the PEM key of --tls-cert")
-	procs := fs.Int("procs", 0, "GOMAXPROCS of the peer (0: Go's default, one per CPU); the default run and \"xmppbench run\" give it 1")
+	floodProcs := fs.Int("flood-procs", 1, "GOMAXPROCS while an echo or sink flood runs (0: Go's default); one leaves a 2-CPU machine's other CPU to the component")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
-	if fs.NArg() != 0 || *ports < 1 || *procs < 0 || (*tlsCert == "") != (*tlsKey == "") {
+	if fs.NArg() != 0 || *ports < 1 || *floodProcs < 0 || (*tlsCert == "") != (*tlsKey == "") {
 		fs.Usage()
 		return exitUsage
-	}
-	if *procs > 0 {
-		runtime.GOMAXPROCS(*procs)
 	}
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil {
 		fmt.Fprintln(stderr, "xmppbench serve:", err)
 		return exitUsage
 	}
-	srv := &benchpeer.Server{Secret: *secret}
+	srv := &benchpeer.Server{Secret: *secret, FloodProcs: *floodProcs}
 	var lns []net.Listener
 	var addrs []string
 	defer func() {

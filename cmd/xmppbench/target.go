@@ -46,18 +46,18 @@ type target struct {
 // about 28 000 ephemeral ports) and returns the target. withTLS adds a
 // direct TLS port, with a certificate made for this run.
 //
-// The peer runs on one CPU (--procs 1): where it shares the machine
-// with the client, as on a 2-CPU one, that leaves the client a CPU of
-// its own, and the peer spends less of its time waking its goroutines
-// up on other CPUs (0.049-0.052 instead of 0.061 CPU-s per 100k echoed
-// stanzas, measured in two runs each).
+// While an echo or sink flood runs, the peer runs on one CPU (serve
+// --flood-procs, default 1): on a 2-CPU machine that leaves the client
+// a CPU of its own, and the peer spends less of its time waking its
+// goroutines on other CPUs (0.049-0.052 instead of 0.061 CPU-s per 100k
+// echoed stanzas, measured in two runs each).
 func startPeer(conns int, withTLS bool) (*target, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	ports := conns/20000 + 1
-	args := []string{"serve", "--listen", "127.0.0.1:0", "--ports", fmt.Sprint(ports), "--stdin", "--procs", "1"}
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--ports", fmt.Sprint(ports), "--stdin"}
 	var tlsConfig *tls.Config
 	if withTLS {
 		dir, err := os.MkdirTemp("", "xmppbench-tls")

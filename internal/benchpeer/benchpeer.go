@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -199,10 +200,19 @@ func blast(conn net.Conn, s *fastxml.Scanner, cfg Config) (Result, error) {
 // documentation). The zero value accepts the secret "bench".
 type Server struct {
 	Secret string // the components' shared secret; default "bench"
+	// FloodProcs, when positive, is the peer's GOMAXPROCS while an echo
+	// or sink flood runs. Its writer and reader wake each other all the
+	// time; on fewer CPUs they do it for less, and on a machine the peer
+	// shares with the component (2 CPUs, say) one leaves the component
+	// a CPU of its own. Reflecting streams (latency probes) do better
+	// with Go's default, which is what the peer has otherwise.
+	FloodProcs int
 
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	wg     sync.WaitGroup
+	floods int // floods running
+	procs  int // GOMAXPROCS before the first of them
 }
 
 // DefaultSecret is the shared secret a Server accepts unless told.
@@ -287,6 +297,26 @@ func parseDomain(domain string) mode {
 	return m
 }
 
+// flooding sets FloodProcs while a flood runs; the returned func
+// restores GOMAXPROCS once the last one ends.
+func (srv *Server) flooding() (done func()) {
+	if srv.FloodProcs <= 0 {
+		return func() {}
+	}
+	srv.mu.Lock()
+	if srv.floods++; srv.floods == 1 {
+		srv.procs = runtime.GOMAXPROCS(srv.FloodProcs)
+	}
+	srv.mu.Unlock()
+	return func() {
+		srv.mu.Lock()
+		if srv.floods--; srv.floods == 0 {
+			runtime.GOMAXPROCS(srv.procs)
+		}
+		srv.mu.Unlock()
+	}
+}
+
 // handle runs one component.
 func (srv *Server) handle(conn net.Conn) {
 	s := fastxml.NewScanner(conn, fastxml.Options{Stream: true, BufferSize: 4 << 10})
@@ -315,6 +345,7 @@ func (srv *Server) handle(conn net.Conn) {
 			cfg.Message = Message(m.size)
 		}
 		cfg.defaults()
+		defer srv.flooding()()
 		// The 4 KiB buffer suits idle streams; a flood's replies are
 		// read 64 KiB at a time, as Serve reads them, so that the
 		// peer's reads do not take the CPU the component is measured
