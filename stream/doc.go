@@ -30,7 +30,8 @@
 // and Release keep it longer. A buffer passed to Send belongs to the
 // stream from then on. Both come from pools, so that receiving,
 // matching, handling, building and sending allocate nothing in steady
-// state.
+// state. Stanzas sent before the session starts wait for it; if the
+// stream ends first, they come back in EventUnsent.
 //
 // # Stream management
 //

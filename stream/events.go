@@ -16,6 +16,12 @@ const (
 	EventUnhandled    = "unhandled"     // no handler matched a stanza; data: *Stanza, valid during the call
 	EventException    = "exception"     // a handler or filter panicked; data: the panic value
 	EventKilled       = "killed"        // Abort closed the connection
+	// EventUnsent: the stream ended before its session started (a
+	// component's handshake failed, say), so the stanzas sent before
+	// then were never written; data: [][]byte, those stanzas in the
+	// order sent. (With Config.SM they come back through the SM
+	// instead.)
+	EventUnsent = "unsent"
 )
 
 // Events dispatches named events to handlers (the seed's

@@ -42,6 +42,8 @@ type sendQueue struct {
 	gated   bool                                           // the session has not started: see open
 	gate    []byte                                         // stanzas sent before the session started
 	gateN   int                                            // stanzas in gate
+	gateEnd []int                                          // where each stanza in gate ends
+	unsent  [][]byte                                       // the gate's stanzas, when the stream ended with them held back
 	depth   *metrics.Gauge                                 // Config.Metrics' queue depth, or nil
 	sm      *SM                                            // Config.SM: every stanza queued is tracked
 	smFull  bool                                           // the SM refused a stanza: MaxUnacked are out (until roomMade)
@@ -129,6 +131,7 @@ func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
 	}
 	if q.gated {
 		q.gate = append(q.gate, data...)
+		q.gateEnd = append(q.gateEnd, len(q.gate))
 		if ask {
 			q.gate = append(q.gate, smAsk...)
 		}
@@ -322,9 +325,26 @@ func (q *sendQueue) last() []byte {
 	}
 	q.dequeued(q.n + q.gateN)
 	q.pending, q.n = nil, 0
-	q.gate, q.gateN = nil, 0
+	if q.gateN > 0 && q.sm == nil { // (the SM hands its copies back itself)
+		// The session never started: these were never written.
+		start := 0
+		for _, end := range q.gateEnd {
+			q.unsent = append(q.unsent, q.gate[start:end:end])
+			start = end
+		}
+	}
+	q.gate, q.gateN, q.gateEnd = nil, 0, nil
 	q.mu.Unlock()
 	return out
+}
+
+// takeUnsent returns, once, the stanzas last found held back.
+func (q *sendQueue) takeUnsent() [][]byte {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	u := q.unsent
+	q.unsent = nil
+	return u
 }
 
 // hold makes senders leave the writer asleep until flush or until
@@ -423,7 +443,7 @@ func (q *sendQueue) ungateLocked() {
 	q.gated = false
 	q.pending = append(q.pending, q.gate...)
 	q.n += q.gateN
-	q.gate, q.gateN = nil, 0
+	q.gate, q.gateN, q.gateEnd = nil, 0, nil
 }
 
 // drop discards what is pending and not yet being written, and returns
@@ -433,7 +453,7 @@ func (q *sendQueue) drop() int {
 	n := q.n + q.gateN
 	q.dequeued(n)
 	q.pending, q.n = q.pending[:0], 0
-	q.gate, q.gateN = nil, 0
+	q.gate, q.gateN, q.gateEnd = nil, 0, nil
 	wake := q.waiters > 0
 	room := q.room
 	q.mu.Unlock()

@@ -889,6 +889,9 @@ func (s *Stream) writeLoop() {
 				s.countOut(n)
 			}
 			s.sentTail.Store(true)
+			if u := s.out.takeUnsent(); len(u) > 0 {
+				s.events.Emit(EventUnsent, u)
+			}
 			if s.err != nil {
 				// Our side ended the stream because of an error: nothing
 				// more is coming that we want to read.

@@ -490,3 +490,71 @@ func TestNegotiatedStreamSendsWhatCameBeforeRun(t *testing.T) {
 		t.Fatalf("the peer got something else than %s", want)
 	}
 }
+
+// A stream that ends before its session starts never writes what was
+// sent before then: a refused component handshake, or a Close before
+// Run. Those stanzas come back in EventUnsent, in order, instead of
+// being lost without a word; a session that starts hands nothing back.
+func TestUnsentStanzasComeBack(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		reply string // the server's answer to the handshake; "": Close before Run
+		want  int    // stanzas handed back
+	}{
+		{"handshake refused", `<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>`, 3},
+		{"closed before Run", "", 3},
+		{"session started", `<handshake/>`, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a, b := net.Pipe()
+			defer a.Close()
+			defer b.Close()
+			s := New(a, Config{Namespace: NSComponent, To: "bot.example.com", ComponentSecret: "s3cret", CloseWait: 200 * time.Millisecond})
+			var unsent [][]byte
+			var events int
+			s.Events().On(EventUnsent, func(data any) {
+				events++
+				for _, st := range data.([][]byte) {
+					unsent = append(unsent, append([]byte(nil), st...))
+				}
+			})
+			ctx := context.Background()
+			for i := 0; i < 3; i++ {
+				if err := s.SendRaw(ctx, []byte(fmt.Sprintf("<message id='m%d'/>", i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p := newPeer(t, b)
+			done := make(chan error, 1)
+			if c.reply == "" {
+				s.Close()
+			}
+			go func() { done <- s.Run(ctx) }()
+			if c.reply != "" {
+				<-p.header
+				p.write(`<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='abc' from='bot.example.com'>`)
+				p.expect(string(ComponentHandshake(nil, "abc", "s3cret")))
+				p.write(c.reply)
+				if c.want == 0 {
+					for i := 0; i < 3; i++ {
+						p.expect(fmt.Sprintf("<message id='m%d'/>", i))
+					}
+					s.Close()
+					p.write(`</stream:stream>`)
+				}
+			}
+			waitRun(t, done)
+			if len(unsent) != c.want {
+				t.Fatalf("%d stanzas handed back in %d events, want %d", len(unsent), events, c.want)
+			}
+			for i, st := range unsent {
+				if want := fmt.Sprintf("<message id='m%d'/>", i); string(st) != want {
+					t.Errorf("unsent[%d] = %s, want %s", i, st, want)
+				}
+			}
+			if c.want > 0 && events != 1 {
+				t.Errorf("%d unsent events, want 1", events)
+			}
+		})
+	}
+}
