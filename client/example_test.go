@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"fmt"
 	"log"
 
 	"github.com/xmppcore/xmppcore/client"
@@ -36,4 +37,28 @@ func echoHandler(ctx context.Context) *stream.Handler {
 		buf.B = b.Bytes()
 		s.Send(ctx, buf)
 	}}
+}
+
+// A sender that loses nothing across lost connections: Reconnect keeps
+// a session up, stream management resumes it (or hands back what the
+// server never acknowledged), and the Outbox sends each message once,
+// in order, on whichever session is up.
+func ExampleOutbox() {
+	ctx := context.Background()
+	events := new(stream.Events)
+	cfg := client.Config{JID: "bot@example.com", Password: "secret",
+		StreamManagement: &stream.SM{}, Stream: stream.Config{Events: events}}
+	out := client.NewOutbox(events, 0)
+	go func() {
+		log.Println(client.Reconnect(ctx, cfg, client.Backoff{}, out.Use))
+	}()
+	for i := 0; i < 100; i++ {
+		msg := fmt.Appendf(nil, "<message to='juliet@example.com' type='chat'><body>%d</body></message>", i)
+		if err := out.Send(ctx, msg); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if err := out.Wait(ctx); err != nil { // all taken by a session
+		log.Fatal(err)
+	}
 }

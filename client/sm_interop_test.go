@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -176,68 +175,23 @@ func smRandomCuts(t *testing.T, srv *xmpptest.Server) {
 	p := proxyTo(t, srv, faultproxy.RandomCuts(seed, cuts, faultproxy.Up, 3000, 12000))
 	var events stream.Events
 	var resumed, failed atomic.Int32
-	var mu sync.Mutex
-	var pending [][]byte // handed back, or refused by an ended session: before anything new
 	events.On(stream.EventSessionResume, func(any) { resumed.Add(1) })
-	events.On(stream.EventSMFailed, func(d any) {
-		failed.Add(1)
-		mu.Lock()
-		pending = append(append([][]byte(nil), d.(*stream.SMFailure).Unacked...), pending...)
-		mu.Unlock()
-	})
+	events.On(stream.EventSMFailed, func(any) { failed.Add(1) })
+	out := NewOutbox(&events, 0) // resends what failed resumptions hand back
 	sm := &stream.SM{AckTimeout: 3 * time.Second}
 	cfg := Config{JID: srv.Users[0].JID, Password: srv.Users[0].Password, Addr: p.Addr(), CAFile: srv.CAFile,
 		StreamManagement: sm, Stream: stream.Config{Events: &events}}
-	var cur atomic.Pointer[Session]
 	rctx, stop := context.WithCancel(ctx)
 	reconnected := make(chan error, 1)
 	go func() {
-		reconnected <- Reconnect(rctx, cfg, Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}, func(s *Session) { cur.Store(s) })
+		reconnected <- Reconnect(rctx, cfg, Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}, out.Use)
 	}()
-	take := func() []byte {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(pending) == 0 {
-			return nil
-		}
-		m := pending[0]
-		pending = pending[1:]
-		return m
-	}
-	var s *Session
-	for i := 0; ; {
-		msg := take()
-		if msg == nil && i < k {
-			msg = message(bob.sess.JID, i)
-			if i++; i%20 == 0 {
-				time.Sleep(5 * time.Millisecond) // spread the sending over the cuts
-			}
-		}
-		if msg == nil {
-			bob.mu.Lock()
-			got := len(bob.got)
-			bob.mu.Unlock()
-			if got >= k {
-				break
-			}
-			select {
-			case <-bob.more:
-			case <-time.After(20 * time.Millisecond):
-			case <-ctx.Done():
-				t.Fatalf("the receiver got %d of %d messages", got, k)
-			}
-			continue
-		}
-		if s == nil {
-			s = nextSession(t, ctx, &cur, nil)
-		}
-		if err := s.SendRaw(ctx, msg); errors.Is(err, stream.ErrClosed) {
-			mu.Lock()
-			pending = append([][]byte{msg}, pending...) // not taken: first on the next session
-			mu.Unlock()
-			s = nextSession(t, ctx, &cur, s)
-		} else if err != nil {
+	for i := 0; i < k; i++ {
+		if err := out.Send(ctx, message(bob.sess.JID, i)); err != nil {
 			t.Fatal(err)
+		}
+		if i%20 == 19 {
+			time.Sleep(5 * time.Millisecond) // spread the sending over the cuts
 		}
 	}
 	bob.wait(t, ctx, k)
@@ -251,21 +205,6 @@ func smRandomCuts(t *testing.T, srv *xmpptest.Server) {
 	}
 	if srv.Name == "ejabberd" && failed.Load() != 0 {
 		t.Fatalf("ejabberd failed %d resumptions", failed.Load())
-	}
-}
-
-// nextSession waits for Reconnect's next session after old.
-func nextSession(t *testing.T, ctx context.Context, cur *atomic.Pointer[Session], old *Session) *Session {
-	t.Helper()
-	for {
-		if s := cur.Load(); s != nil && s != old {
-			return s
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("no new session")
-		case <-time.After(2 * time.Millisecond):
-		}
 	}
 }
 

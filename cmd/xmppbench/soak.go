@@ -177,22 +177,19 @@ func soak(ctx context.Context, sender, receiver client.Config, n int, cutEvery t
 	events := new(stream.Events)
 	sender.Stream.Events = events
 	var resumed, fresh atomic.Int32
-	// Messages to send before any new one, oldest first: those handed
-	// back by a failed resumption (older than anything not yet taken by
-	// a session), then one a session that had ended refused.
-	var pending [][]byte
-	var pendMu sync.Mutex
-	events.On(stream.EventSMFailed, func(d any) {
-		pendMu.Lock()
-		pending = append(append([][]byte(nil), d.(*stream.SMFailure).Unacked...), pending...)
-		pendMu.Unlock()
-	})
-	var cur atomic.Pointer[client.Session]
+	// The Outbox sends each message once, in order, across the cuts:
+	// one a session refuses because it ended goes to the next, and
+	// those a failed resumption hands back go again before anything
+	// newer.
+	out := client.NewOutbox(events, 0)
 	sessions := 0
 	rctx, stopSender := context.WithCancel(ctx)
 	defer stopSender()
+	sendCtx, cancelSend := context.WithCancel(ctx)
+	defer cancelSend()
 	reconnected := make(chan error, 1)
 	go func() {
+		defer cancelSend() // Reconnect gave up: nothing more will be sent
 		reconnected <- client.Reconnect(rctx, sender, client.Backoff{Min: 10 * time.Millisecond, Max: 200 * time.Millisecond}, func(s *client.Session) {
 			sessions++
 			if s.Resumed {
@@ -200,7 +197,7 @@ func soak(ctx context.Context, sender, receiver client.Config, n int, cutEvery t
 			} else if sessions > 1 {
 				fresh.Add(1)
 			}
-			cur.Store(s)
+			out.Use(s)
 		})
 	}()
 
@@ -221,99 +218,52 @@ func soak(ctx context.Context, sender, receiver client.Config, n int, cutEvery t
 		}
 	}()
 
-	// The sender. A message a session refuses (ErrClosed: it ended)
-	// goes to the next session. Messages handed back by a failed
-	// resumption go first, being older than any not yet taken; they
-	// may come back at any time, even after the last new message.
-	var s *client.Session
-	nextSession := func() error {
-		for {
-			if x := cur.Load(); x != nil && x != s {
-				s = x
-				return nil
-			}
-			select {
-			case err := <-reconnected:
-				if err == nil {
-					err = errors.New("the sender's sessions ended")
-				}
-				return err
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(2 * time.Millisecond):
-			}
-		}
-	}
-	takePending := func() []byte {
-		pendMu.Lock()
-		defer pendMu.Unlock()
-		if len(pending) == 0 {
-			return nil
-		}
-		m := pending[0]
-		pending = pending[1:]
-		return m
-	}
 	to := recv.JID
 	var pace time.Duration
 	if rate > 0 {
 		pace = time.Duration(float64(time.Second) / rate)
 	}
-	lastProgress, lastDelivered := time.Now(), 0
-	for {
-		msg := takePending()
-		if msg == nil && res.Sent < n {
-			msg = fmt.Appendf(nil, "<message to='%s' type='chat' id='soak-%d'><body>%d</body></message>", to, res.Sent, res.Sent)
-			res.Sent++
-			if pace > 0 {
-				time.Sleep(time.Until(start.Add(time.Duration(res.Sent) * pace)))
-			}
+	for res.Sent < n {
+		msg := fmt.Appendf(nil, "<message to='%s' type='chat' id='soak-%d'><body>%d</body></message>", to, res.Sent, res.Sent)
+		if err := out.Send(sendCtx, msg); err != nil {
+			break // Reconnect gave up, or ctx ended: reported below
 		}
-		if msg == nil {
-			// All is sent: wait for it to arrive (the cuts go on, and a
-			// failed resumption may hand messages back), until all is
-			// there or nothing came for a while.
-			tally.mu.Lock()
-			got := tally.delivered
-			tally.mu.Unlock()
-			if got >= n {
-				break
-			}
-			if got != lastDelivered {
-				lastProgress, lastDelivered = time.Now(), got
-			} else if time.Since(lastProgress) > 10*time.Second || ctx.Err() != nil {
-				break
-			}
-			select {
-			case <-tally.progress:
-			case <-time.After(20 * time.Millisecond):
-			}
-			continue
-		}
-		if s == nil {
-			if err := nextSession(); err != nil {
-				return res, err
-			}
-		}
-		err := s.SendRaw(ctx, msg)
-		if errors.Is(err, stream.ErrClosed) {
-			pendMu.Lock()
-			pending = append([][]byte{msg}, pending...)
-			pendMu.Unlock()
-			if err := nextSession(); err != nil {
-				return res, err
-			}
-			continue
-		}
-		if err != nil {
-			return res, err
+		res.Sent++
+		if pace > 0 {
+			time.Sleep(time.Until(start.Add(time.Duration(res.Sent) * pace)))
 		}
 	}
+	// All is sent: wait for it to arrive (the cuts go on, and a failed
+	// resumption may hand messages back), until all is there or nothing
+	// came for a while.
+	lastProgress, lastDelivered := time.Now(), 0
+	for sendCtx.Err() == nil {
+		tally.mu.Lock()
+		got := tally.delivered
+		tally.mu.Unlock()
+		if got >= n {
+			break
+		}
+		if got != lastDelivered {
+			lastProgress, lastDelivered = time.Now(), got
+		} else if time.Since(lastProgress) > 10*time.Second {
+			break
+		}
+		select {
+		case <-tally.progress:
+		case <-time.After(20 * time.Millisecond):
+		case <-sendCtx.Done():
+		}
+	}
+	out.Close() // what it still holds is counted as lost below
 	close(stopCuts)
 	<-cutsDone
 	stopSender()
 	if err := <-reconnected; err != nil {
 		return res, err
+	}
+	if ctx.Err() != nil {
+		return res, ctx.Err()
 	}
 	time.Sleep(200 * time.Millisecond) // a late duplicate has time to show
 	tally.mu.Lock()
