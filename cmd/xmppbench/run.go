@@ -307,7 +307,17 @@ func printTable(w io.Writer, results []workloadResult) {
 			lat(func(l *latencyUS) float64 { return l.P50 }), lat(func(l *latencyUS) float64 { return l.P99 }), lat(func(l *latencyUS) float64 { return l.P999 }),
 			r.AllocsPerStanza, r.BytesPerStanza, r.CPUSPer100k, r.RSSMiB, perConn, r.Errors)
 	}
+	for _, r := range results {
+		if r.Latency != nil && r.Rate > 0 && r.StanzasPerS < fellBehind*r.Rate {
+			fmt.Fprintf(w, "%s: offered %.0f/s, sent %.0f/s: it fell behind, and its latencies include the queue that built up\n",
+				r.Workload, r.Rate, r.StanzasPerS)
+		}
+	}
 }
+
+// fellBehind is the share of the offered rate below which the latency
+// workload is reported as overloaded.
+const fellBehind = 0.97
 
 // writeHTMLFile writes the HTML report.
 func writeHTMLFile(path string, results []workloadResult) error {

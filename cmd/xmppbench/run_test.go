@@ -233,3 +233,18 @@ func TestRunRealServers(t *testing.T) {
 		}
 	}
 }
+
+// The table says when the latency workload could not keep up with the
+// rate it offered, since its percentiles then measure a growing queue.
+func TestPrintTableSaysWhenLatencyFellBehind(t *testing.T) {
+	for _, c := range []struct {
+		sent float64
+		note bool
+	}{{500000, false}, {499000, false}, {400000, true}} {
+		var w strings.Builder
+		printTable(&w, []workloadResult{{Workload: "latency", Connections: 1, Rate: 500000, StanzasPerS: c.sent, Latency: &latencyUS{P50: 1}}})
+		if got := strings.Contains(w.String(), "fell behind"); got != c.note {
+			t.Errorf("sent %.0f of 500000/s: note %v, want %v:\n%s", c.sent, got, c.note, w.String())
+		}
+	}
+}
