@@ -38,7 +38,9 @@ import (
 //	go client.Reconnect(ctx, cfg, client.Backoff{}, out.Use)
 //	out.Send(ctx, msg)
 type Outbox struct {
-	max int // most stanzas pending before Send waits
+	max    int // most stanzas pending before Send waits
+	events *stream.Events
+	onFail stream.EventID
 
 	mu      sync.Mutex
 	pending [][]byte // oldest first
@@ -67,8 +69,8 @@ func NewOutbox(events *stream.Events, max int) *Outbox {
 	if max <= 0 {
 		max = 4096
 	}
-	o := &Outbox{max: max, changed: make(chan struct{})}
-	events.On(stream.EventSMFailed, func(data any) {
+	o := &Outbox{max: max, events: events, changed: make(chan struct{})}
+	o.onFail = events.On(stream.EventSMFailed, func(data any) {
 		if f, ok := data.(*stream.SMFailure); ok {
 			o.handBack(f.Unacked)
 		}
@@ -153,6 +155,7 @@ func (o *Outbox) Sent() uint64 {
 // from now on. A stanza being handed to a session as Close is called
 // is not among those returned.
 func (o *Outbox) Close() [][]byte {
+	o.events.Off(o.onFail)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.closed = true

@@ -153,7 +153,8 @@ func TestOutboxHandBackRefusedByDeadSession(t *testing.T) {
 // to its context; Close hands back what is pending, and ends Send and
 // Wait.
 func TestOutboxBoundAndClose(t *testing.T) {
-	o := NewOutbox(new(stream.Events), 2)
+	events := new(stream.Events)
+	o := NewOutbox(events, 2)
 	ctx := context.Background()
 	for _, m := range msgs(0, 1) {
 		if err := o.Send(ctx, m); err != nil {
@@ -176,6 +177,9 @@ func TestOutboxBoundAndClose(t *testing.T) {
 	}
 	if err := o.Send(ctx, []byte("m3")); !errors.Is(err, ErrOutboxClosed) {
 		t.Fatalf("Send after Close: %v", err)
+	}
+	if n := events.Count(stream.EventSMFailed); n != 0 {
+		t.Fatalf("%d sm_failed handlers left on the hub after Close, want 0", n)
 	}
 }
 
