@@ -144,6 +144,8 @@ func blast(conn net.Conn, s *fastxml.Scanner, cfg Config) (Result, error) {
 	var credit atomic.Int64
 	credit.Store(int64(cfg.Window))
 	wake := make(chan struct{}, 1)
+	done := make(chan struct{}) // the reader has stopped: so does the writer
+	defer close(done)
 	writeErr := make(chan error, 1)
 	start := time.Now()
 	go func() {
@@ -152,7 +154,12 @@ func blast(conn net.Conn, s *fastxml.Scanner, cfg Config) (Result, error) {
 			k := min(cfg.PerWrite, cfg.Stanzas-sent)
 			if !cfg.Sink {
 				for credit.Load() < int64(k) {
-					<-wake
+					select {
+					case <-wake:
+					case <-done:
+						writeErr <- net.ErrClosed
+						return
+					}
 				}
 				credit.Add(-int64(k))
 			}
