@@ -82,3 +82,40 @@ func TestInlineReaderNeverBlocksInWrite(t *testing.T) {
 		})
 	}
 }
+
+// A batch buffer above shrinkAbove is dropped once written, so that a
+// burst does not pin its memory, but kept while as much is pending
+// again: a stream behind on its writes reuses its two big buffers
+// instead of growing one from nothing for every batch.
+func TestSendQueueKeepsBigBufferOnlyWhileBehind(t *testing.T) {
+	big := make([]byte, shrinkAbove+1)
+	for _, c := range []struct {
+		name    string
+		pending int // bytes queued while the big batch is written
+		kept    bool
+	}{{"burst over", 100, false}, {"still behind", shrinkAbove, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			var q sendQueue
+			q.init(1<<20, 64<<20)
+			q.add, q.start = func() {}, func() {}
+			q.open()
+			if ok, err := q.tryPut(big, nil); !ok || err != nil {
+				t.Fatal(ok, err)
+			}
+			batch, _, _ := q.take(nil)
+			if len(batch) != len(big) {
+				t.Fatalf("batch of %d bytes, want %d", len(batch), len(big))
+			}
+			if ok, err := q.tryPut(make([]byte, c.pending), nil); !ok || err != nil {
+				t.Fatal(ok, err)
+			}
+			q.written(batch)
+			q.mu.Lock()
+			kept := q.spare != nil && cap(q.spare) == cap(batch)
+			q.mu.Unlock()
+			if kept != c.kept {
+				t.Fatalf("%d bytes pending after a %d-byte batch: buffer kept %v, want %v", c.pending, len(batch), kept, c.kept)
+			}
+		})
+	}
+}
