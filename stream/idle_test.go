@@ -124,12 +124,13 @@ func TestTCPRoundTripAllocatesNothing(t *testing.T) {
 			if n := testing.AllocsPerRun(500, round); n != 0 {
 				t.Errorf("%v allocations per round trip, want 0", n)
 			}
-			// Without a linger the buffer goes back every time; with one,
-			// round trips quicker than the linger keep it (a stall of
-			// this machine may let one or two go).
+			// Without a linger the buffer goes back (nearly) every time:
+			// not when the next message is there before the reader
+			// looks. With one, round trips quicker than the linger keep
+			// it (a stall of this machine may let a few go).
 			switch released := s.released.Load() - before; {
-			case c.linger < 0 && released < 500:
-				t.Errorf("read buffer released %d times in 501 round trips without a linger, want each time", released)
+			case c.linger < 0 && released < 400:
+				t.Errorf("read buffer released %d times in 501 round trips without a linger, want nearly each time", released)
 			case c.linger == 0 && released > 50:
 				t.Errorf("read buffer released %d times in 501 round trips with the default linger, want (almost) never", released)
 			}
