@@ -63,18 +63,21 @@ type sender interface {
 var ErrOutboxClosed = errors.New("client: outbox closed")
 
 // NewOutbox returns an Outbox that takes back what failed resumptions
-// hand back on events. max bounds the stanzas pending before Send
+// hand back on events (the sessions' Config.Stream.Events; with nil,
+// nothing comes back). limit bounds the stanzas pending before Send
 // waits; 0 means 4096.
-func NewOutbox(events *stream.Events, max int) *Outbox {
-	if max <= 0 {
-		max = 4096
+func NewOutbox(events *stream.Events, limit int) *Outbox {
+	if limit <= 0 {
+		limit = 4096
 	}
-	o := &Outbox{max: max, events: events, changed: make(chan struct{})}
-	o.onFail = events.On(stream.EventSMFailed, func(data any) {
-		if f, ok := data.(*stream.SMFailure); ok {
-			o.handBack(f.Unacked)
-		}
-	})
+	o := &Outbox{max: limit, events: events, changed: make(chan struct{})}
+	if events != nil {
+		o.onFail = events.On(stream.EventSMFailed, func(data any) {
+			if f, ok := data.(*stream.SMFailure); ok {
+				o.handBack(f.Unacked)
+			}
+		})
+	}
 	return o
 }
 
@@ -155,7 +158,9 @@ func (o *Outbox) Sent() uint64 {
 // from now on. A stanza being handed to a session as Close is called
 // is not among those returned.
 func (o *Outbox) Close() [][]byte {
-	o.events.Off(o.onFail)
+	if o.events != nil {
+		o.events.Off(o.onFail)
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.closed = true
