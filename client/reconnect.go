@@ -66,7 +66,8 @@ func (b Backoff) delay(n int) time.Duration {
 // cleanly because the server closed it (nil), or on an error that
 // retrying cannot fix: a SASL failure, or a certificate the client
 // refused. Queued stanzas of a broken session are not carried over
-// (that is XEP-0198's job).
+// by Reconnect itself: with Config.StreamManagement, send through an
+// Outbox (Use as setup), which does.
 //
 // Every session shares cfg.Stream.Events (one is made if nil): register
 // event handlers there once, before Reconnect, not in setup. Likewise

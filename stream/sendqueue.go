@@ -41,8 +41,7 @@ type sendQueue struct {
 	waiters int                                            // senders waiting for room
 	gated   bool                                           // the session has not started: see open
 	gate    []byte                                         // stanzas sent before the session started
-	gateN   int                                            // stanzas in gate
-	gateEnd []int                                          // where each stanza in gate ends
+	gateEnd []int                                          // where each stanza in gate ends (with its <r/>, if any): one per stanza
 	unsent  [][]byte                                       // the gate's stanzas, when the stream ended with them held back
 	depth   *metrics.Gauge                                 // Config.Metrics' queue depth, or nil
 	sm      *SM                                            // Config.SM: every stanza queued is tracked
@@ -135,11 +134,10 @@ func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
 	}
 	if q.gated {
 		q.gate = append(q.gate, data...)
-		q.gateEnd = append(q.gateEnd, len(q.gate))
 		if ask {
 			q.gate = append(q.gate, smAsk...)
 		}
-		q.gateN++
+		q.gateEnd = append(q.gateEnd, len(q.gate))
 		q.mu.Unlock()
 		if b != nil {
 			q.recycle(b)
@@ -327,9 +325,9 @@ func (q *sendQueue) last() []byte {
 		out = append(q.carry, q.pending...)
 		q.carry, q.writing = nil, false
 	}
-	q.dequeued(q.n + q.gateN)
+	q.dequeued(q.n + len(q.gateEnd))
 	q.pending, q.n = nil, 0
-	if q.gateN > 0 && q.sm == nil { // (the SM hands its copies back itself)
+	if q.sm == nil { // (the SM hands its copies back itself)
 		// The session never started: these were never written.
 		start := 0
 		for _, end := range q.gateEnd {
@@ -337,7 +335,7 @@ func (q *sendQueue) last() []byte {
 			start = end
 		}
 	}
-	q.gate, q.gateN, q.gateEnd = nil, 0, nil
+	q.gate, q.gateEnd = nil, nil
 	q.mu.Unlock()
 	return out
 }
@@ -388,7 +386,7 @@ func (q *sendQueue) dequeued(n int) {
 // queue), or the SM's MaxUnacked stanzas out (as its last refusal
 // found: the SM's lock is taken once per stanza, by trackLocked).
 func (q *sendQueue) fullLocked() bool {
-	n := q.n + q.gateN
+	n := q.n + len(q.gateEnd)
 	return n >= q.limit || n > 0 && len(q.pending)+len(q.gate) >= q.bytes || q.smFull
 }
 
@@ -446,18 +444,18 @@ func (q *sendQueue) ungateLocked() {
 	}
 	q.gated = false
 	q.pending = append(q.pending, q.gate...)
-	q.n += q.gateN
-	q.gate, q.gateN, q.gateEnd = nil, 0, nil
+	q.n += len(q.gateEnd)
+	q.gate, q.gateEnd = nil, nil
 }
 
 // drop discards what is pending and not yet being written, and returns
 // how many stanzas that was.
 func (q *sendQueue) drop() int {
 	q.mu.Lock()
-	n := q.n + q.gateN
+	n := q.n + len(q.gateEnd)
 	q.dequeued(n)
 	q.pending, q.n = q.pending[:0], 0
-	q.gate, q.gateN, q.gateEnd = nil, 0, nil
+	q.gate, q.gateEnd = nil, nil
 	wake := q.waiters > 0
 	room := q.room
 	q.mu.Unlock()

@@ -408,16 +408,21 @@ func (m *SM) ackLocked(h uint32) (int, error) {
 }
 
 // attach makes q the queue whose stanzas are tracked, and returns the
-// stanzas a resumption resends (nil if none), and how many.
-func (m *SM) attach(q *sendQueue) ([]byte, int) {
+// stanzas a resumption resends (nil if none), and where each ends.
+func (m *SM) attach(q *sendQueue) (resend []byte, ends []int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.owner = q
 	if !m.resend {
-		return nil, 0
+		return nil, nil
 	}
 	m.resend = false
-	return append([]byte(nil), m.buf[m.off:]...), m.pendingLocked()
+	end := 0
+	for _, n := range m.lens[m.head:] {
+		end += n
+		ends = append(ends, end)
+	}
+	return append([]byte(nil), m.buf[m.off:]...), ends
 }
 
 // trackLocked records a stanza queued on q, under q's lock, and

@@ -245,7 +245,7 @@ func New(conn net.Conn, cfg Config) *Stream {
 		s.out.sm = cfg.SM
 		// A resumption resends first what the peer did not get: ahead
 		// of everything sent on this Stream, after its header.
-		s.out.gate, s.out.gateN = cfg.SM.attach(&s.out)
+		s.out.gate, s.out.gateEnd = cfg.SM.attach(&s.out)
 	}
 	if cfg.Negotiated != nil && cfg.ComponentSecret == "" {
 		// The headers were exchanged by the negotiation: nothing has to go

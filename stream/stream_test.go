@@ -478,7 +478,7 @@ func TestNegotiatedStreamSendsWhatCameBeforeRun(t *testing.T) {
 		}
 	}
 	s.out.mu.Lock()
-	held := s.out.gateN
+	held := len(s.out.gateEnd)
 	s.out.mu.Unlock()
 	if held != 0 {
 		t.Fatalf("%d stanzas held back on a negotiated stream", held)

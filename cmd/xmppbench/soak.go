@@ -262,9 +262,6 @@ func soak(ctx context.Context, sender, receiver client.Config, n int, cutEvery t
 	if err := <-reconnected; err != nil {
 		return res, err
 	}
-	if ctx.Err() != nil {
-		return res, ctx.Err()
-	}
 	time.Sleep(200 * time.Millisecond) // a late duplicate has time to show
 	tally.mu.Lock()
 	res.Delivered, res.Duplicated, res.OutOfOrder = tally.delivered, tally.duplicated, tally.outOfOrder
