@@ -57,6 +57,9 @@ func TestSecurityCase24BlockingHandlerStallsNoOtherStream(t *testing.T) {
 		}})
 	})
 	pa.write(`<message id='a1'/><message id='a2'/><message id='a3'/>`)
+	for deadline := time.Now().Add(5 * time.Second); handledA.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond) // A's handler is under way (and stuck)
+	}
 	for i := 0; i < 20; i++ {
 		pb.write(`<message id='b'/>`)
 		pb.expect(`<message id='b'/>`)

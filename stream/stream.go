@@ -557,16 +557,22 @@ func (s *Stream) readLoop(ctx context.Context) error {
 			return err
 		}
 	}
+	if s.cfg.ComponentSecret == "" {
+		// Nothing more to wait for: what was sent before goes out now,
+		// before anyone learns that the stream has started (a Close
+		// after that would otherwise find it still held back).
+		s.out.open()
+	}
 	s.events.Emit(EventStreamStart, &peer)
 	if s.cfg.ComponentSecret != "" {
 		if err := s.componentHandshake(ctx, &s.ist.Element); err != nil {
 			return s.openFailed(err, bounded)
 		}
+		s.out.open() // what was sent before goes out now, after the handshake
 	}
 	if bounded {
 		s.conn.SetReadDeadline(time.Time{})
 	}
-	s.out.open() // what was sent before goes out now, after the handshake
 	s.events.Emit(EventSessionStart, nil)
 	return s.readStanzas(ctx)
 }
