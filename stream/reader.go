@@ -26,9 +26,11 @@ type ReaderConfig struct {
 	// declare. Empty means NSClient, NSServer and NSComponent.
 	ContentNamespaces []string
 
-	// MaxLangBytes bounds the stream header's xml:lang. Default 35, the
-	// length BCP 47 §4.4.1 asks implementations to support (ejabberd
-	// refuses longer ones the same way, with policy-violation).
+	// MaxLangBytes bounds the xml:lang of the stream header and of each
+	// first-level element (the stanza's own; its children's are the
+	// application's). Default 35, the length BCP 47 §4.4.1 asks
+	// implementations to support (ejabberd refuses longer ones the same
+	// way, with policy-violation).
 	MaxLangBytes int
 
 	// BufferSize is the scanner's initial buffer size; see
@@ -208,9 +210,14 @@ func (r *Reader) Next(e *fastxml.Element) error {
 	}
 	switch k {
 	case fastxml.WholeElement:
-		if root := e.Root(); !FirstLevelAllowed(r.header.ContentNamespace, root.Space(), root.Local()) {
+		root := e.Root()
+		if !FirstLevelAllowed(r.header.ContentNamespace, root.Space(), root.Local()) {
 			return r.fail(&Error{Condition: ErrUnsupportedStanzaType, Offset: e.Offset(),
 				Text: "<" + string(root.Local()) + "/> in " + r.header.ContentNamespace + " is not a stanza"})
+		}
+		if lang, ok := root.Attr(fastxml.XMLNamespace, "lang"); ok && r.langTooLong(lang) {
+			return r.fail(&Error{Condition: ErrPolicyViolation, Offset: e.Offset(),
+				Text: "xml:lang of a first-level element is longer than ReaderConfig.MaxLangBytes"})
 		}
 		return nil
 	case fastxml.EndElement:
@@ -220,6 +227,16 @@ func (r *Reader) Next(e *fastxml.Element) error {
 	// Text directly inside the stream: the scanner has already skipped
 	// whitespace, so this is character data where only elements belong.
 	return r.fail(&Error{Condition: ErrBadFormat, Offset: r.s.Offset(), Text: "character data between first-level elements"})
+}
+
+// langTooLong reports whether the decoded value of an xml:lang
+// attribute is longer than MaxLangBytes without decoding one that
+// cannot be (a reference only shortens what it stands for).
+func (r *Reader) langTooLong(a fastxml.Attr) bool {
+	if len(a.Raw()) <= r.cfg.MaxLangBytes {
+		return false
+	}
+	return !a.Escaped() || len(a.AppendValue(nil)) > r.cfg.MaxLangBytes
 }
 
 // ReadTrailer reads what follows the peer's </stream:stream> up to the
