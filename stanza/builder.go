@@ -42,6 +42,14 @@ func (b *Builder) Reset(dst []byte) {
 	b.err = nil
 }
 
+// ResetAppend is Reset that keeps what dst holds: the Builder appends
+// after it, as the Append functions of strconv do (for
+// stream.Stream.SendAppend, which hands over the send queue).
+func (b *Builder) ResetAppend(dst []byte) {
+	b.Reset(dst)
+	b.b = dst
+}
+
 // Bytes returns what has been built.
 func (b *Builder) Bytes() []byte { return b.b }
 

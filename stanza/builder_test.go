@@ -163,3 +163,19 @@ func TestForwardFromReceived(t *testing.T) {
 		t.Errorf("child element lost its namespace: %s", body.Raw())
 	}
 }
+
+// ResetAppend builds after what dst holds; Reset over it.
+func TestResetAppendKeepsDst(t *testing.T) {
+	var b Builder
+	dst := []byte("<iq/>")
+	b.ResetAppend(dst)
+	b.Start("message").Attr("to", "a@b").End()
+	if got, want := string(b.Bytes()), `<iq/><message to='a@b'/>`; got != want {
+		t.Errorf("ResetAppend: %s, want %s", got, want)
+	}
+	b.Reset(dst)
+	b.Start("presence").End()
+	if got, want := string(b.Bytes()), `<presence/>`; got != want {
+		t.Errorf("Reset: %s, want %s", got, want)
+	}
+}

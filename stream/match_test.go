@@ -112,11 +112,17 @@ func TestDispatchAllocatesNothing(t *testing.T) {
 }
 
 // Build → send allocates nothing: a pooled buffer, the Builder, the
-// queue and the writer.
+// queue and the writer; and built in place with SendAppend.
 func TestSendAllocatesNothing(t *testing.T) {
 	if raceEnabled || stanzapool.Debug {
 		t.Skip("checked in the plain build, without -race")
 	}
+	for _, inPlace := range []bool{false, true} {
+		t.Run(fmt.Sprintf("SendAppend=%v", inPlace), func(t *testing.T) { checkSendAllocates(t, inPlace) })
+	}
+}
+
+func checkSendAllocates(t *testing.T, inPlace bool) {
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
@@ -136,15 +142,24 @@ func TestSendAllocatesNothing(t *testing.T) {
 	var bld stanza.Builder
 	id := make([]byte, 0, 32)
 	ctx := context.Background()
-	send := func() {
-		buf := s.NewBuffer()
-		bld.Reset(buf.B)
+	build := func(dst []byte) []byte {
+		bld.ResetAppend(dst)
 		id = s.AppendID(id[:0])
 		bld.Message("romeo@example.net/orchard", "", "chat", "")
 		bld.AttrBytes("id", id)
 		bld.Element("body", "hello").End()
-		buf.B = bld.Bytes()
-		if err := s.Send(ctx, buf); err != nil {
+		return bld.Bytes()
+	}
+	send := func() {
+		var err error
+		if inPlace {
+			err = s.SendAppend(ctx, build)
+		} else {
+			buf := s.NewBuffer()
+			buf.B = build(buf.B)
+			err = s.Send(ctx, buf)
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -27,26 +27,28 @@ import (
 
 // sendQueue is a Stream's outgoing queue.
 type sendQueue struct {
-	mu      sync.Mutex
-	pending []byte                                         // queued stanzas, back to back
-	n       int                                            // stanzas in pending
-	limit   int                                            // most stanzas pending at once (Config.QueueLen)
-	bytes   int                                            // most bytes pending at once (Config.QueueBytes)
-	idle    bool                                           // no writer goroutine runs: the next wake-up starts one
-	closed  bool                                           // the writer has taken its last batch
-	holding bool                                           // the inline reader is in a read chunk: see hold
-	writing bool                                           // a batch is being written; the next waits for it
-	spare   []byte                                         // an emptied batch buffer, for the next pending
-	carry   []byte                                         // the unwritten end of a batch, for the writer to finish
-	waiters int                                            // senders waiting for room
-	gated   bool                                           // the session has not started: see open
-	gate    []byte                                         // stanzas sent before the session started
-	gateEnd []int                                          // where each stanza in gate ends (with its <r/>, if any): one per stanza
-	unsent  [][]byte                                       // the gate's stanzas, when the stream ended with them held back
-	depth   *metrics.Gauge                                 // Config.Metrics' queue depth, or nil
-	sm      *SM                                            // Config.SM: every stanza queued is tracked
-	smFull  bool                                           // the SM refused a stanza: MaxUnacked are out (until roomMade)
-	free    [freeBuffers]atomic.Pointer[stanzapool.Buffer] // emptied buffers for NewBuffer, without the lock
+	mu         sync.Mutex
+	pending    []byte                                         // queued stanzas, back to back
+	n          int                                            // stanzas in pending
+	limit      int                                            // most stanzas pending at once (Config.QueueLen)
+	bytes      int                                            // most bytes pending at once (Config.QueueBytes)
+	idle       bool                                           // no writer goroutine runs: the next wake-up starts one
+	closed     bool                                           // the writer has taken its last batch
+	holding    bool                                           // the inline reader is in a read chunk: see hold
+	writing    bool                                           // a batch is being written; the next waits for it
+	spare      []byte                                         // an emptied batch buffer, for the next pending
+	carry      []byte                                         // the unwritten end of a batch, for the writer to finish
+	waiters    int                                            // senders waiting for room
+	gated      bool                                           // the session has not started: see open
+	gate       []byte                                         // stanzas sent before the session started
+	gateEnd    []int                                          // where each stanza in gate ends (with its <r/>, if any): one per stanza
+	unsent     [][]byte                                       // the gate's stanzas, when the stream ended with them held back
+	depth      *metrics.Gauge                                 // Config.Metrics' queue depth, or nil
+	sent       *atomic.Uint64                                 // Stats.StanzasOut: stanzas taken to be written
+	sentMetric *metrics.Counter                               // Config.Metrics' stanzas out, or nil
+	sm         *SM                                            // Config.SM: every stanza queued is tracked
+	smFull     bool                                           // the SM refused a stanza: MaxUnacked are out (until roomMade)
+	free       [freeBuffers]atomic.Pointer[stanzapool.Buffer] // emptied buffers for NewBuffer, without the lock
 
 	add   func()        // counts a writer about to start, under mu (so Run's wait sees it)
 	start func()        // starts that writer goroutine (the Stream's writeLoop)
@@ -107,6 +109,13 @@ func (q *sendQueue) recycle(b *stanzapool.Buffer) {
 // and leaves b to the caller. Once the writer has taken its last batch
 // it releases b and returns ErrClosed.
 func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
+	return q.offer(data, nil, b)
+}
+
+// offer is tryPut of data, or, when build is not nil, of the stanza
+// build appends, built in place under the lock (Stream.SendAppend: the
+// queue never tracks those for the SM, see there).
+func (q *sendQueue) offer(data []byte, build func([]byte) []byte, b *stanzapool.Buffer) (bool, error) {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
@@ -120,7 +129,7 @@ func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
 		return false, nil
 	}
 	ask := false
-	if q.sm != nil {
+	if q.sm != nil && build == nil {
 		var full bool
 		var err error
 		if ask, full, err = q.sm.trackLocked(q, data); err != nil || full {
@@ -133,7 +142,7 @@ func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
 		}
 	}
 	if q.gated {
-		q.gate = append(q.gate, data...)
+		q.gate = appendStanza(q.gate, data, build)
 		if ask {
 			q.gate = append(q.gate, smAsk...)
 		}
@@ -144,7 +153,7 @@ func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
 		}
 		return true, nil
 	}
-	q.pending = append(q.pending, data...)
+	q.pending = appendStanza(q.pending, data, build)
 	if ask {
 		q.pending = append(q.pending, smAsk...)
 	}
@@ -165,11 +174,19 @@ func (q *sendQueue) tryPut(data []byte, b *stanzapool.Buffer) (bool, error) {
 	return true, nil
 }
 
-// put is tryPut that waits for room until ctx ends or done is closed,
-// and always takes b over. It returns nil when data was queued.
-func (q *sendQueue) put(ctx context.Context, done <-chan struct{}, data []byte, b *stanzapool.Buffer) error {
+// appendStanza appends data, or what build appends.
+func appendStanza(dst, data []byte, build func([]byte) []byte) []byte {
+	if build != nil {
+		return build(dst)
+	}
+	return append(dst, data...)
+}
+
+// put is offer that waits for room until ctx ends or done is closed,
+// and always takes b over. It returns nil when the stanza was queued.
+func (q *sendQueue) put(ctx context.Context, done <-chan struct{}, data []byte, build func([]byte) []byte, b *stanzapool.Buffer) error {
 	for {
-		if ok, err := q.tryPut(data, b); ok || err != nil {
+		if ok, err := q.offer(data, build, b); ok || err != nil {
 			return err
 		}
 		q.mu.Lock()
@@ -259,6 +276,7 @@ func (q *sendQueue) finish() {
 // takeLocked swaps out the pending bytes as a batch being written.
 func (q *sendQueue) takeLocked() []byte {
 	q.dequeued(q.n)
+	q.taken(q.n)
 	out := q.pending
 	q.pending, q.spare, q.n = q.spare[:0], nil, 0
 	q.writing = true
@@ -326,6 +344,7 @@ func (q *sendQueue) last() []byte {
 		q.carry, q.writing = nil, false
 	}
 	q.dequeued(q.n + len(q.gateEnd))
+	q.taken(q.n)
 	q.pending, q.n = nil, 0
 	if q.sm == nil { // (the SM hands its copies back itself)
 		// The session never started: these were never written.
@@ -378,6 +397,20 @@ func (q *sendQueue) flush() []byte {
 func (q *sendQueue) dequeued(n int) {
 	if q.depth != nil && n > 0 {
 		q.depth.Add(-int64(n))
+	}
+}
+
+// taken counts n stanzas taken to be written: one atomic add per
+// batch, not per stanza.
+func (q *sendQueue) taken(n int) {
+	if n <= 0 {
+		return
+	}
+	if q.sent != nil {
+		q.sent.Add(uint64(n))
+	}
+	if q.sentMetric != nil {
+		q.sentMetric.Add(int64(n))
 	}
 }
 

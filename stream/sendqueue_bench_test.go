@@ -42,7 +42,7 @@ func (b *byteQueue) newBuffer() *stanzapool.Buffer {
 }
 
 func (b *byteQueue) send(x *stanzapool.Buffer) {
-	b.q.put(context.Background(), b.stop, x.B, x)
+	b.q.put(context.Background(), b.stop, x.B, nil, x)
 }
 
 func (b *byteQueue) drain(n int, write func([]byte)) {

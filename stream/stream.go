@@ -158,6 +158,7 @@ type Stream struct {
 	// and idle, made once.
 	readable, peek, wait func(fd uintptr) bool
 	hasInput             bool           // peek's answer
+	inCounted            uint64         // stanzas read and not yet in Stats (the reader's; see publishIn)
 	ist                  Stanza         // the reader's stanza, whose Element the dispatcher mode reads into
 	rw                   rawWriter      // flushInline's non-blocking writes
 	writers              sync.WaitGroup // the writer goroutine, while one runs
@@ -200,6 +201,12 @@ type Stream struct {
 
 // Stats counts a stream's traffic. Each counter has a cache line of its
 // own: the reader, the senders and the writer update them at once.
+//
+// StanzasIn counts what the reader has read: it adds its count before
+// each read from the connection and when it stops, so during a chunk
+// of input the stanzas of that chunk are not in it yet. StanzasOut
+// counts what the writer has taken from the send queue to write (what
+// was dropped or never sent is not in it).
 type Stats struct {
 	StanzasIn  atomic.Uint64
 	_          [56]byte
@@ -254,8 +261,10 @@ func New(conn net.Conn, cfg Config) *Stream {
 		// came first.)
 		s.out.ungateLocked() // no other goroutine has the Stream yet
 	}
+	s.out.sent = &s.stats.StanzasOut
 	if cfg.Metrics != nil {
 		s.out.depth = &cfg.Metrics.QueueDepth
+		s.out.sentMetric = &cfg.Metrics.StanzasOut
 	}
 	s.out.add = s.addWriter
 	s.out.start = s.startWriter
@@ -443,6 +452,7 @@ type beforeRead struct {
 
 func (b beforeRead) Read(p []byte) (int, error) {
 	s := b.s
+	s.publishIn()
 	s.stats.Reads.Add(1)
 	if s.cfg.Inline {
 		s.flushInline()
@@ -495,19 +505,29 @@ func (s *Stream) flushInline() {
 	s.out.carryOver(batch[n:])
 }
 
-// countIn counts a stanza read.
-func (s *Stream) countIn() {
-	s.stats.StanzasIn.Add(1)
+// countIn counts a stanza read. The reader counts on its own and
+// publishes the count (publishIn) before each read from the
+// connection, when it runs out of input and when it stops: an atomic
+// add per read, not per stanza.
+func (s *Stream) countIn() { s.inCounted++ }
+
+// publishIn adds the stanzas the reader counted to Stats and Metrics.
+func (s *Stream) publishIn() {
+	n := s.inCounted
+	if n == 0 {
+		return
+	}
+	s.inCounted = 0
+	s.stats.StanzasIn.Add(n)
 	if m := s.cfg.Metrics; m != nil {
-		m.StanzasIn.Inc()
+		m.StanzasIn.Add(int64(n))
 	}
 }
 
-// countQueued counts a stanza queued to send.
+// countQueued counts a stanza queued to send in Metrics' queue depth.
+// (Stanzas out are counted by the send queue as the writer takes them.)
 func (s *Stream) countQueued() {
-	s.stats.StanzasOut.Add(1)
 	if m := s.cfg.Metrics; m != nil {
-		m.StanzasOut.Inc()
 		m.QueueDepth.Add(1)
 	}
 }
@@ -597,6 +617,7 @@ func (s *Stream) openFailed(err error, bounded bool) error {
 // readStanzas reads and dispatches stanzas until the stream ends, or
 // until there is nothing to read (errIdle; see readBursts).
 func (s *Stream) readStanzas(ctx context.Context) error {
+	defer s.publishIn()
 	if s.cfg.Inline {
 		return s.readInline()
 	}
@@ -684,7 +705,11 @@ func (s *Stream) readBursts(ctx context.Context) error {
 // without input: then the reader stops (see readBursts). Connections
 // that are not sockets never stop.
 func (s *Stream) idle() bool {
-	if s.raw == nil || s.r.Buffered() > 0 {
+	if s.r.Buffered() > 0 {
+		return false
+	}
+	s.publishIn()
+	if s.raw == nil {
 		return false
 	}
 	if s.cfg.Inline {
@@ -760,7 +785,9 @@ func (s *Stream) readInline() error {
 			return err
 		}
 		s.countIn()
-		st.refs.Store(1)
+		if st.refs.Load() != 1 { // a handler released it, wrongly
+			st.refs.Store(1)
+		}
 		s.dispatch(st)
 	}
 }
@@ -933,13 +960,13 @@ func (s *Stream) Send(ctx context.Context, b *stanzapool.Buffer) error {
 	if b = s.filterOut(b); b == nil {
 		return nil
 	}
-	return s.enqueue(ctx, b.B, b)
+	return s.enqueue(ctx, b.B, nil, b)
 }
 
 // SendNoFilters is Send without the out filters (the seed's
 // use_filters=False), for resending.
 func (s *Stream) SendNoFilters(ctx context.Context, b *stanzapool.Buffer) error {
-	return s.enqueue(ctx, b.B, b)
+	return s.enqueue(ctx, b.B, nil, b)
 }
 
 // TrySend is Send that fails with ErrQueueFull instead of waiting.
@@ -983,19 +1010,41 @@ func (s *Stream) TrySendRaw(data []byte) error {
 // SendRaw queues a copy of data as it is (the seed's send_raw), without
 // filters: a header, a whitespace keepalive, or a serialized stanza.
 func (s *Stream) SendRaw(ctx context.Context, data []byte) error {
-	return s.enqueue(ctx, data, nil)
+	return s.enqueue(ctx, data, nil, nil)
 }
 
-// enqueue queues data, then gives b (if not nil) back for reuse; it
-// waits for room until ctx ends or the stream does.
-func (s *Stream) enqueue(ctx context.Context, data []byte, b *stanzapool.Buffer) error {
+// SendAppend queues the stanza that build appends to dst, building it
+// straight into the send queue: no pooled buffer, no copy. It waits
+// for room as Send does and calls build at most once; an error means
+// the stanza was not queued. Out filters see the stanza as they see
+// what Send is given.
+//
+// build runs with the queue locked, so it must be quick, must not call
+// the Stream's methods (a send from it never returns), and must return
+// dst with the stanza appended, as append and the strconv.Append
+// functions do (stanza.Builder's ResetAppend then Bytes, for one).
+// With out filters registered, or stream management (Config.SM), the
+// stanza is built into a pooled buffer and sent as with Send.
+func (s *Stream) SendAppend(ctx context.Context, build func(dst []byte) []byte) error {
+	if s.outFilters.Load() != nil || s.cfg.SM != nil {
+		b := s.NewBuffer()
+		b.B = build(b.B)
+		return s.Send(ctx, b)
+	}
+	return s.enqueue(ctx, nil, build, nil)
+}
+
+// enqueue queues data (or what build appends, when not nil), then gives
+// b (if not nil) back for reuse; it waits for room until ctx ends or
+// the stream does.
+func (s *Stream) enqueue(ctx context.Context, data []byte, build func([]byte) []byte, b *stanzapool.Buffer) error {
 	if s.ended.Load() {
 		if b != nil {
 			b.Release()
 		}
 		return ErrClosed
 	}
-	if err := s.out.put(ctx, s.closing, data, b); err != nil {
+	if err := s.out.put(ctx, s.closing, data, build, b); err != nil {
 		return err
 	}
 	s.countQueued()

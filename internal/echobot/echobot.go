@@ -20,7 +20,7 @@ func AppendReply(b *stanza.Builder, dst []byte, msg fastxml.Node) []byte {
 	from, hasFrom := msg.Attr("", "from")
 	to, hasTo := msg.Attr("", "to")
 	typ, hasType := msg.Attr("", "type")
-	b.Reset(dst)
+	b.ResetAppend(dst)
 	b.Start("message")
 	if hasFrom {
 		b.AttrFrom("to", from)
@@ -48,9 +48,9 @@ func Handler(ctx context.Context, onlyID string, onErr func(error)) *stream.Hand
 			if onlyID != "" && string(st.Attr("id")) != onlyID {
 				return
 			}
-			buf := s.NewBuffer()
-			buf.B = AppendReply(&b, buf.B, st.Root())
-			if err := s.Send(ctx, buf); err != nil && onErr != nil {
+			msg := st.Root()
+			err := s.SendAppend(ctx, func(dst []byte) []byte { return AppendReply(&b, dst, msg) })
+			if err != nil && onErr != nil {
 				onErr(err)
 			}
 		},
