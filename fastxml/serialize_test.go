@@ -62,11 +62,13 @@ func TestCopyToReusesMemory(t *testing.T) {
 	}
 }
 
-// Quote gives the quote each value was written between, from a token
-// and from an element read whole, and 0 for the zero Attr.
+// Quote gives the quote each value was written between, and Quoted
+// the value with its quotes, from a token and from an element read
+// whole; 0 and nil for the zero Attr.
 func TestAttrQuote(t *testing.T) {
 	const doc = `<m a='x"y' b="p'q" c=''/>`
 	want := map[string]byte{"a": '\'', "b": '"', "c": '\''}
+	wantQuoted := map[string]string{"a": `'x"y'`, "b": `"p'q"`, "c": `''`}
 	s := NewScanner(strings.NewReader(doc), Options{})
 	if k, err := s.Next(); err != nil || k != StartElement {
 		t.Fatalf("Next: %v %v", k, err)
@@ -75,6 +77,9 @@ func TestAttrQuote(t *testing.T) {
 		a := s.Attr(i)
 		if got := a.Quote(); got != want[string(a.Name().Local)] {
 			t.Errorf("token attribute %s: Quote %q, want %q", a.Name().Local, got, want[string(a.Name().Local)])
+		}
+		if got := string(a.Quoted()); got != wantQuoted[string(a.Name().Local)] {
+			t.Errorf("token attribute %s: Quoted %s, want %s", a.Name().Local, got, wantQuoted[string(a.Name().Local)])
 		}
 	}
 	var e Element
@@ -91,7 +96,15 @@ func TestAttrQuote(t *testing.T) {
 			t.Errorf("element attribute %s: Quote %q (found %v), want %q", name, a.Quote(), ok, q)
 		}
 	}
+	for name, q := range wantQuoted {
+		if a, _ := e.Root().Attr("", name); string(a.Quoted()) != q {
+			t.Errorf("element attribute %s: Quoted %s, want %s", name, a.Quoted(), q)
+		}
+	}
 	if q := (Attr{}).Quote(); q != 0 {
 		t.Errorf("zero Attr: Quote %q, want 0", q)
+	}
+	if q := (Attr{}).Quoted(); q != nil {
+		t.Errorf("zero Attr: Quoted %q, want nil", q)
 	}
 }

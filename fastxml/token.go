@@ -97,6 +97,15 @@ func (a Attr) Quote() byte {
 	return a.raw[a.r.vStart-1]
 }
 
+// Quoted returns the value exactly as written, with the quotes around
+// it: what forwarding the attribute copies.
+func (a Attr) Quoted() []byte {
+	if a.r == nil {
+		return nil
+	}
+	return a.raw[a.r.vStart-1 : a.r.vEnd+1]
+}
+
 // Escaped reports whether Raw differs from the value: it holds a
 // reference, or a tab, CR or LF that normalisation turns into a space.
 func (a Attr) Escaped() bool { return a.r != nil && a.r.flags&attrEscaped != 0 }

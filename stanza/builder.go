@@ -109,15 +109,26 @@ func attr[T string | []byte](b *Builder, name string, value T) *Builder {
 // written in.) A zero Attr (a lookup that found nothing) adds
 // nothing.
 func (b *Builder) AttrFrom(name string, a fastxml.Attr) *Builder {
-	if !b.inTag || a.IsZero() {
+	return b.AttrQuoted(name, a.Quoted())
+}
+
+// AttrQuoted adds an attribute whose value is written exactly as given,
+// quotes included: the Quoted bytes of a received fastxml.Attr, which
+// the scanner has checked. It is AttrFrom for a caller that holds the
+// value rather than the Attr (an Attr is seven words: passed to a call,
+// it goes on the stack, and reading it back there stalls). Nothing is
+// added for nil, the Quoted of the zero Attr.
+func (b *Builder) AttrQuoted(name string, quoted []byte) *Builder {
+	if len(quoted) < 2 {
 		return b
 	}
-	raw, q := a.Raw(), a.Quote() // the value holds no such quote
+	if !b.inTag {
+		return b
+	}
 	b.b = append(b.b, ' ')
 	b.b = append(b.b, name...)
-	b.b = append(b.b, '=', q)
-	b.b = append(b.b, raw...)
-	b.b = append(b.b, q)
+	b.b = append(b.b, '=')
+	b.b = append(b.b, quoted...)
 	return b
 }
 

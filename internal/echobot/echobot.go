@@ -23,13 +23,13 @@ func AppendReply(b *stanza.Builder, dst []byte, msg fastxml.Node) []byte {
 	b.ResetAppend(dst)
 	b.Start("message")
 	if hasFrom {
-		b.AttrFrom("to", from)
+		b.AttrQuoted("to", from.Quoted())
 	}
 	if hasTo {
-		b.AttrFrom("from", to)
+		b.AttrQuoted("from", to.Quoted())
 	}
 	if hasType {
-		b.AttrFrom("type", typ)
+		b.AttrQuoted("type", typ.Quoted())
 	}
 	b.Start("body").ContentFrom(msg.ChildLocal("body")).End().End()
 	return b.Bytes()
