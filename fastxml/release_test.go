@@ -1,6 +1,7 @@
 package fastxml
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -113,5 +114,44 @@ func TestZeroAttrIsSafe(t *testing.T) {
 	if !a.IsZero() || a.Raw() != nil || a.Value(nil) != nil || string(a.AppendValue([]byte("x"))) != "x" ||
 		a.Escaped() || a.IsNamespaceDecl() || a.Name().Local != nil {
 		t.Fatal("the zero Attr returned something")
+	}
+}
+
+// failingReader returns err, once per call.
+type failingReader struct{ err error }
+
+func (r failingReader) Read([]byte) (int, error) { return 0, r.err }
+
+// Bytes that Fill reads from another reader are scanned as if the
+// Scanner had read them, after what it buffered and before what its
+// source gives next, with offsets to match; Fill's errors are not
+// kept; and Fill takes a buffer again after ReleaseBuffer.
+func TestFillFromAnotherReader(t *testing.T) {
+	s := NewScanner(strings.NewReader(`<b/></s>`), Options{Stream: true})
+	if n, err := s.Fill(strings.NewReader(`<s><a x='1'/>`)); n != 13 || err != nil {
+		t.Fatalf("Fill: %d, %v", n, err)
+	}
+	var e Element
+	if k, err := s.Next(); k != StartElement || err != nil {
+		t.Fatalf("root: %v %v", k, err)
+	}
+	if k, err := s.NextElement(&e); k != WholeElement || err != nil || string(e.Raw()) != `<a x='1'/>` || e.Offset() != 3 {
+		t.Fatalf("first: %v %v %q at %d", k, err, e.Raw(), e.Offset())
+	}
+	if !s.ReleaseBuffer() || s.BufferCap() != 0 {
+		t.Fatal("the buffer was not released with nothing buffered")
+	}
+	boom := errors.New("boom")
+	if n, err := s.Fill(failingReader{boom}); n != 0 || err != boom {
+		t.Fatalf("Fill of a failing reader: %d, %v", n, err)
+	}
+	if s.BufferCap() == 0 {
+		t.Error("Fill did not take a buffer")
+	}
+	if k, err := s.NextElement(&e); k != WholeElement || err != nil || string(e.Raw()) != `<b/>` || e.Offset() != 13 {
+		t.Fatalf("after Fill's error, from the source: %v %v %q at %d", k, err, e.Raw(), e.Offset())
+	}
+	if k, err := s.NextElement(&e); k != EndElement || err != nil {
+		t.Fatalf("end: %v %v", k, err)
 	}
 }

@@ -411,19 +411,12 @@ func (s *Scanner) fill() error {
 		s.eof = true
 		return io.EOF
 	}
-	if s.buf == nil && s.owned {
-		s.box = getBuffer(s.size)
-		s.buf, *s.box = *s.box, nil
-	}
-	if len(s.buf)-s.end < minRead {
-		s.makeRoom()
-	}
+	s.readRoom()
 	for tries := 0; tries < 100; tries++ {
-		n, err := s.r.Read(s.buf[s.end:])
-		if n < 0 || n > len(s.buf)-s.end {
-			return errors.New("fastxml: reader returned an invalid count")
+		n, err := s.readInto(s.r)
+		if err == errBadCount {
+			return err
 		}
-		s.end += n
 		if err != nil {
 			if err == io.EOF {
 				s.eof = true
@@ -443,6 +436,44 @@ func (s *Scanner) fill() error {
 		}
 	}
 	return io.ErrNoProgress
+}
+
+// Fill reads once from r, not the Scanner's source, into the buffer,
+// after what is buffered, and returns what that read returned. It is
+// for a caller that reads the source itself, with a non-blocking read,
+// say, between tokens; the bytes are scanned as if the Scanner had read
+// them. An error is returned and not kept: the Scanner's own next read
+// goes on as before.
+func (s *Scanner) Fill(r io.Reader) (int, error) {
+	if s.eof || s.err != nil {
+		return 0, nil
+	}
+	s.readRoom()
+	return s.readInto(r)
+}
+
+// readRoom makes sure there is a buffer, with room to read into.
+func (s *Scanner) readRoom() {
+	if s.buf == nil && s.owned {
+		s.box = getBuffer(s.size)
+		s.buf, *s.box = *s.box, nil
+	}
+	if len(s.buf)-s.end < minRead {
+		s.makeRoom()
+	}
+}
+
+// errBadCount is a reader's count outside the buffer it was given.
+var errBadCount = errors.New("fastxml: reader returned an invalid count")
+
+// readInto makes one read from r after the buffered bytes.
+func (s *Scanner) readInto(r io.Reader) (int, error) {
+	n, err := r.Read(s.buf[s.end:])
+	if n < 0 || n > len(s.buf)-s.end {
+		return 0, errBadCount
+	}
+	s.end += n
+	return n, err
 }
 
 // makeRoom discards the bytes before mark, or grows the buffer when

@@ -2,10 +2,12 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -202,5 +204,45 @@ func TestTrySendRaw(t *testing.T) {
 	s.Abort()
 	if err := s.TrySendRaw(data); err != ErrClosed {
 		t.Errorf("after Abort: %v, want ErrClosed", err)
+	}
+}
+
+// A reset that arrives while the stream waits for input is reported
+// as the net package reports one, a *net.OpError wrapping ECONNRESET,
+// however the reader finds it: without a linger, by the peek of Run's
+// wait; with a long one, by the linger's; either way not taken from
+// the socket by a peek and lost (the read after it would find only the
+// end, an unexpected EOF, as it did before).
+func TestResetBetweenStanzasIsReported(t *testing.T) {
+	for _, c := range []struct {
+		inline bool
+		linger time.Duration
+	}{{false, -1}, {true, -1}, {false, time.Second}, {true, time.Second}} {
+		t.Run(fmt.Sprintf("inline=%v/linger=%v", c.inline, c.linger), func(t *testing.T) {
+			conn, peer := tcpPair(t)
+			s := New(conn, Config{Inline: c.inline, ReadLinger: c.linger})
+			got := make(chan struct{}, 1)
+			s.RegisterHandler(&Handler{Name: "seen", Match: MustPath("message"), Func: func(*Stream, *Stanza) { got <- struct{}{} }})
+			done := make(chan error, 1)
+			go func() { done <- s.Run(context.Background()) }()
+			io.WriteString(peer, peerHeader+`<message/>`)
+			select {
+			case <-got:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the stanza was not handled")
+			}
+			peer.(*net.TCPConn).SetLinger(0)
+			peer.Close() // a reset, not a FIN
+			select {
+			case err := <-done:
+				var op *net.OpError
+				// (The writer, if our header is not out yet, may find it first.)
+				if !errors.Is(err, syscall.ECONNRESET) || !errors.As(err, &op) {
+					t.Errorf("Run: %v (%T), want a *net.OpError with ECONNRESET", err, err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("Run did not return after the reset")
+			}
+		})
 	}
 }

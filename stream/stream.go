@@ -154,19 +154,20 @@ var (
 type Stream struct {
 	conn net.Conn
 	raw  syscall.RawConn // conn's socket, if it is one: see flushInline and readBursts
-	// readable, peek and wait are the socket callbacks of readBursts
-	// and idle, made once.
-	readable, peek, wait func(fd uintptr) bool
-	hasInput             bool           // peek's answer
-	inCounted            uint64         // stanzas read and not yet in Stats (the reader's; see publishIn)
-	ist                  Stanza         // the reader's stanza, whose Element the dispatcher mode reads into
-	rw                   rawWriter      // flushInline's non-blocking writes
-	writers              sync.WaitGroup // the writer goroutine, while one runs
-	writer               func()         // the writer goroutine's body, made once
-	released             atomic.Uint64  // read buffers released by readBursts (tests)
-	cfg                  Config
-	pool                 *stanzapool.Pool
-	r                    *Reader
+	// readable and wait are the socket callbacks of readBursts and
+	// idle, made once.
+	readable, wait func(fd uintptr) bool
+	rr             rawReader      // idle's non-blocking reads
+	readErr        error          // what idle's read found wrong, for the scanner's next read to return
+	inCounted      uint64         // stanzas read and not yet in Stats (the reader's; see publishIn)
+	ist            Stanza         // the reader's stanza, whose Element the dispatcher mode reads into
+	rw             rawWriter      // flushInline's non-blocking writes
+	writers        sync.WaitGroup // the writer goroutine, while one runs
+	writer         func()         // the writer goroutine's body, made once
+	released       atomic.Uint64  // read buffers released by readBursts (tests)
+	cfg            Config
+	pool           *stanzapool.Pool
+	r              *Reader
 
 	in  *ring.Ring[*Stanza]
 	out sendQueue
@@ -279,8 +280,8 @@ func New(conn net.Conn, cfg Config) *Stream {
 	if sc, ok := conn.(syscall.Conn); ok && canTryWrite {
 		if rc, err := sc.SyscallConn(); err == nil {
 			s.raw = rc
+			s.rr.rc = rc
 			s.readable = s.inputOrRelease
-			s.peek = s.peekInput
 			s.wait = s.waitInput
 		}
 	}
@@ -453,6 +454,10 @@ type beforeRead struct {
 func (b beforeRead) Read(p []byte) (int, error) {
 	s := b.s
 	s.publishIn()
+	if err := s.readErr; err != nil {
+		s.readErr = nil
+		return 0, err
+	}
 	s.stats.Reads.Add(1)
 	if s.cfg.Inline {
 		s.flushInline()
@@ -460,6 +465,13 @@ func (b beforeRead) Read(p []byte) (int, error) {
 		s.in.Wake()
 	}
 	n, err := s.conn.Read(p)
+	s.afterRead(n)
+	return n, err
+}
+
+// afterRead counts a read of n bytes, and with Config.Inline holds the
+// replies to what it brought.
+func (s *Stream) afterRead(n int) {
 	if n > 0 {
 		s.sawRead()
 		if m := s.cfg.Metrics; m != nil {
@@ -469,7 +481,6 @@ func (b beforeRead) Read(p []byte) (int, error) {
 	if s.cfg.Inline {
 		s.out.hold()
 	}
-	return n, err
 }
 
 // flushInline hands the replies held during the last chunk to the
@@ -665,6 +676,9 @@ func (s *Stream) next(e *fastxml.Element) error {
 	return nil
 }
 
+// errAgain is a non-blocking read's "nothing yet" (rawReader).
+var errAgain = errors.New("stream: no input yet")
+
 // errIdle is how the reader tells readBursts that nothing is left to
 // read for now.
 var errIdle = errors.New("stream: idle")
@@ -717,10 +731,22 @@ func (s *Stream) idle() bool {
 	} else {
 		s.in.Wake()
 	}
-	if err := s.raw.Read(s.peek); err != nil {
-		return false // closed: the read that follows reports it
-	}
-	if s.hasInput {
+	// One non-blocking read, straight into the scanner's buffer: when
+	// the peer has sent more, it is the read the scanner would have
+	// made next, and nothing (a peek, say) goes before it.
+	switch n, err := s.r.Scanner().Fill(&s.rr); {
+	case n > 0:
+		s.stats.Reads.Add(1)
+		s.afterRead(n)
+		return false
+	case err == io.EOF:
+		return false // the scanner's next read finds the end too
+	case err != errAgain:
+		// The scanner's next read returns it (a closed connection
+		// reports its own error).
+		if err != nil && !errors.Is(err, net.ErrClosed) {
+			s.keepReadErr(err)
+		}
 		return false
 	}
 	// Quiet for now. A busy peer sends its next chunk within
@@ -747,20 +773,31 @@ func (s *Stream) linger() time.Duration {
 
 // waitInput is idle's wait: true once the socket has input (or an end
 // or error to report).
-func (s *Stream) waitInput(fd uintptr) bool { return socketHasInput(fd) }
+func (s *Stream) waitInput(fd uintptr) bool { return s.hasInput(fd) }
 
-// peekInput is idle's callback: it notes whether the socket has input
-// (or an end or error to report) without waiting.
-func (s *Stream) peekInput(fd uintptr) bool {
-	s.hasInput = socketHasInput(fd)
-	return true
+// hasInput is socketHasInput that keeps the error it took from the
+// socket for the scanner's next read.
+func (s *Stream) hasInput(fd uintptr) bool {
+	ok, err := socketHasInput(fd)
+	if err != nil {
+		s.keepReadErr(err)
+	}
+	return ok
+}
+
+// keepReadErr keeps the error errno that a peek or a non-blocking read
+// took from the socket, for the scanner's next read to return as the
+// net package would have.
+func (s *Stream) keepReadErr(errno error) {
+	s.readErr = &net.OpError{Op: "read", Net: s.conn.LocalAddr().Network(),
+		Source: s.conn.LocalAddr(), Addr: s.conn.RemoteAddr(), Err: os.NewSyscallError("read", errno)}
 }
 
 // inputOrRelease is readBursts' wait: true once the socket has input
 // (or an end or error to report); before waiting, it releases the read
 // buffer.
 func (s *Stream) inputOrRelease(fd uintptr) bool {
-	if socketHasInput(fd) {
+	if s.hasInput(fd) {
 		return true
 	}
 	if s.r.ReleaseBuffer() {

@@ -2,7 +2,10 @@
 
 package stream
 
-import "syscall"
+import (
+	"io"
+	"syscall"
+)
 
 // canTryWrite reports whether tryWrite works here.
 const canTryWrite = true
@@ -55,15 +58,67 @@ func (w *rawWriter) write(fd uintptr) bool {
 	return true
 }
 
+// rawReader reads from a socket without blocking, as an io.Reader for
+// fastxml.Scanner.Fill. Like rawWriter, its callback is made once.
+type rawReader struct {
+	rc  syscall.RawConn
+	p   []byte
+	n   int
+	err error
+	fn  func(fd uintptr) bool
+}
+
+// Read reads what the socket has, without waiting: errAgain when it
+// has nothing yet, io.EOF at its end, a syscall.Errno on an error.
+func (r *rawReader) Read(p []byte) (int, error) {
+	if r.fn == nil {
+		r.fn = r.read
+	}
+	r.p, r.n, r.err = p, 0, nil
+	rerr := r.rc.Read(r.fn)
+	n, err := r.n, r.err
+	r.p, r.err = nil, nil
+	if err == nil {
+		err = rerr
+	}
+	return n, err
+}
+
+func (r *rawReader) read(fd uintptr) bool {
+	for {
+		n, e := syscall.Read(int(fd), r.p)
+		switch {
+		case e == syscall.EINTR:
+			continue
+		case e == syscall.EAGAIN:
+			r.err = errAgain
+		case e != nil:
+			r.err = e
+		case n == 0:
+			r.err = io.EOF
+		default:
+			r.n = n
+		}
+		return true
+	}
+}
+
 // socketHasInput reports whether a read of the socket would not block:
-// input is there, or the end of it, or an error.
-func socketHasInput(fd uintptr) bool {
+// input is there, or the end of it, or an error. An error (a reset,
+// say) is returned too: the peek has taken it from the socket, and a
+// read after it would find only the end.
+func socketHasInput(fd uintptr) (bool, error) {
 	var b [1]byte
 	for {
 		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		if err == syscall.EINTR {
+		switch err {
+		case syscall.EINTR:
 			continue
+		case syscall.EAGAIN:
+			return false, nil
+		case nil:
+			return true, nil
 		}
-		return err != syscall.EAGAIN
+		return true, err
 	}
 }
