@@ -397,9 +397,19 @@ type pacer struct {
 	errs           *atomic.Int64
 	mu             sync.Mutex // the reader's handler and run both send
 	k, step, total int64
-	b              stanza.Builder
-	msg, buf       []byte
-	id             [20]byte
+	head, tail     []byte // a message up to its id's value, and after it: built once
+	buf            []byte
+}
+
+// template builds, once, the message every stanza of p is: only the
+// id, the due time, differs.
+func (p *pacer) template() {
+	var b stanza.Builder
+	b.Start("message").Attr("to", p.c.self).Attr("from", p.c.self).Attr("type", "chat").Attr("id", "-")
+	b.Start("body").TextBytes(p.body).End().End()
+	head, tail, _ := bytes.Cut(b.Bytes(), []byte("id='-'"))
+	p.head = append(append([]byte(nil), head...), "id='"...)
+	p.tail = append([]byte("'"), tail...)
 }
 
 // sendDue sends, in one write, every stanza due by now, and returns
@@ -423,12 +433,12 @@ func (p *pacer) sendDue(ctx context.Context, try bool) (next time.Duration, done
 		if due > now {
 			break
 		}
-		p.b.Reset(p.msg)
-		p.b.Start("message").Attr("to", p.c.self).Attr("from", p.c.self).Attr("type", "chat").
-			AttrBytes("id", strconv.AppendInt(p.id[:0], int64(due), 10))
-		p.b.Start("body").TextBytes(p.body).End().End()
-		p.msg = p.b.Bytes()
-		p.buf = append(p.buf, p.msg...)
+		if p.head == nil {
+			p.template()
+		}
+		p.buf = append(p.buf, p.head...)
+		p.buf = strconv.AppendInt(p.buf, int64(due), 10)
+		p.buf = append(p.buf, p.tail...)
 	}
 	switch {
 	case p.k == first:
