@@ -63,13 +63,18 @@ type Reader struct {
 	err     error
 }
 
+// defaultContentNamespaces is ContentNamespaces when none are given
+// (shared: every Stream has a Reader, and an idle one should cost no
+// more than it must).
+var defaultContentNamespaces = []string{NSClient, NSServer, NSComponent}
+
 // NewReader returns a Reader of the stream arriving on r.
 func NewReader(r io.Reader, cfg ReaderConfig) *Reader {
 	if cfg.MaxLangBytes <= 0 {
 		cfg.MaxLangBytes = 35
 	}
 	if len(cfg.ContentNamespaces) == 0 {
-		cfg.ContentNamespaces = []string{NSClient, NSServer, NSComponent}
+		cfg.ContentNamespaces = defaultContentNamespaces
 	}
 	return &Reader{
 		s:   fastxml.NewScanner(r, fastxml.Options{Stream: true, Limits: cfg.Limits, BufferSize: cfg.BufferSize}),

@@ -36,6 +36,8 @@ type sendQueue struct {
 	closed     bool                                           // the writer has taken its last batch
 	holding    bool                                           // the inline reader is in a read chunk: see hold
 	writing    bool                                           // a batch is being written; the next waits for it
+	proto      bool                                           // pending holds only protocol bytes (putProto): see written
+	protoW     bool                                           // so did the batch being written
 	spare      []byte                                         // an emptied batch buffer, for the next pending
 	carry      []byte                                         // the unwritten end of a batch, for the writer to finish
 	waiters    int                                            // senders waiting for room
@@ -154,6 +156,7 @@ func (q *sendQueue) offer(data []byte, build func([]byte) []byte, b *stanzapool.
 		return true, nil
 	}
 	q.pending = appendStanza(q.pending, data, build)
+	q.proto = false
 	if ask {
 		q.pending = append(q.pending, smAsk...)
 	}
@@ -280,6 +283,7 @@ func (q *sendQueue) takeLocked() []byte {
 	out := q.pending
 	q.pending, q.spare, q.n = q.spare[:0], nil, 0
 	q.writing = true
+	q.protoW, q.proto = q.proto, false
 	wake := q.waiters > 0
 	room := q.room
 	q.mu.Unlock()
@@ -295,7 +299,13 @@ func (q *sendQueue) takeLocked() []byte {
 func (q *sendQueue) written(batch []byte) {
 	q.mu.Lock()
 	q.writing = false
-	if (cap(batch) <= shrinkAbove || len(q.pending) > shrinkAbove/2) && q.spare == nil && q.carry == nil {
+	// A batch of protocol bytes only (our header, the handshake) is
+	// not kept: it is small, and a stream that then stays idle would
+	// hold it for nothing (a busy one grows its first batch buffer
+	// anyway).
+	keep := !q.protoW && (cap(batch) <= shrinkAbove || len(q.pending) > shrinkAbove/2)
+	q.protoW = false
+	if keep && q.spare == nil && q.carry == nil {
 		q.spare = batch[:0]
 	}
 	wake := len(q.pending) > 0 && !q.holding && q.claimLocked()
@@ -445,6 +455,7 @@ func (q *sendQueue) putProto(data []byte) error {
 		q.mu.Unlock()
 		return ErrClosed
 	}
+	q.proto = q.proto || len(q.pending) == 0
 	q.pending = append(q.pending, data...)
 	wake := !q.holding && q.claimLocked()
 	q.mu.Unlock()
@@ -477,6 +488,7 @@ func (q *sendQueue) ungateLocked() {
 	}
 	q.gated = false
 	q.pending = append(q.pending, q.gate...)
+	q.proto = q.proto && len(q.gateEnd) == 0
 	q.n += len(q.gateEnd)
 	q.gate, q.gateEnd = nil, nil
 }

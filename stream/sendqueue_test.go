@@ -119,3 +119,46 @@ func TestSendQueueKeepsBigBufferOnlyWhileBehind(t *testing.T) {
 		})
 	}
 }
+
+// A batch of protocol bytes only (the header, the handshake) is not
+// kept once written: an idle stream would hold it for nothing. A batch
+// with a stanza in it is, for the next batch.
+func TestSendQueueDropsProtocolOnlyBatch(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		stanza bool // a stanza queued behind the header, in the same batch
+		kept   bool
+	}{{"header alone", false, false}, {"header and a stanza", true, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			var q sendQueue
+			q.init(1<<20, 64<<20)
+			q.add, q.start = func() {}, func() {}
+			if err := q.putProto([]byte("<stream:stream>")); err != nil {
+				t.Fatal(err)
+			}
+			q.open()
+			if c.stanza {
+				if ok, err := q.tryPut([]byte("<message/>"), nil); !ok || err != nil {
+					t.Fatal(ok, err)
+				}
+			}
+			batch, _, _ := q.take(nil)
+			q.written(batch)
+			q.mu.Lock()
+			kept := q.spare != nil
+			q.mu.Unlock()
+			if kept != c.kept {
+				t.Fatalf("batch %q: kept %v, want %v", batch, kept, c.kept)
+			}
+			// The next batch is kept either way.
+			if ok, err := q.tryPut([]byte("<message/>"), nil); !ok || err != nil {
+				t.Fatal(ok, err)
+			}
+			batch, _, _ = q.take(nil)
+			q.written(batch)
+			if q.spare == nil {
+				t.Fatal("a batch of a stanza was not kept")
+			}
+		})
+	}
+}

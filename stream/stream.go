@@ -153,15 +153,13 @@ var (
 // seed's names to these.
 type Stream struct {
 	conn net.Conn
-	raw  syscall.RawConn // conn's socket, if it is one: see flushInline and readBursts
+	sock rawSocket // conn's socket, if it is one (sock.rc): see idle, flushInline and readBursts
 	// readable and wait are the socket callbacks of readBursts and
 	// idle, made once.
 	readable, wait func(fd uintptr) bool
-	rr             rawReader      // idle's non-blocking reads
 	readErr        error          // what idle's read found wrong, for the scanner's next read to return
 	inCounted      uint64         // stanzas read and not yet in Stats (the reader's; see publishIn)
 	ist            Stanza         // the reader's stanza, whose Element the dispatcher mode reads into
-	rw             rawWriter      // flushInline's non-blocking writes
 	writers        sync.WaitGroup // the writer goroutine, while one runs
 	writer         func()         // the writer goroutine's body, made once
 	released       atomic.Uint64  // read buffers released by readBursts (tests)
@@ -279,8 +277,7 @@ func New(conn net.Conn, cfg Config) *Stream {
 	}
 	if sc, ok := conn.(syscall.Conn); ok && canTryWrite {
 		if rc, err := sc.SyscallConn(); err == nil {
-			s.raw = rc
-			s.rr.rc = rc
+			s.sock.rc = rc
 			s.readable = s.inputOrRelease
 			s.wait = s.waitInput
 		}
@@ -415,7 +412,7 @@ func (s *Stream) Run(ctx context.Context) error {
 	defer s.stopLiveness()
 
 	var err error
-	if s.raw == nil {
+	if s.sock.rc == nil {
 		err = s.readLoop(ctx)
 	} else {
 		err = s.readBursts(ctx)
@@ -491,7 +488,7 @@ func (s *Stream) afterRead(n int) {
 // peer waits for it to read. On other connections (TLS, pipes) the
 // writer goroutine is woken.
 func (s *Stream) flushInline() {
-	if s.raw == nil {
+	if s.sock.rc == nil {
 		s.out.flushKick()
 		return
 	}
@@ -500,7 +497,7 @@ func (s *Stream) flushInline() {
 		return
 	}
 	s.stats.Writes.Add(1)
-	n, err := s.rw.tryWrite(s.raw, batch)
+	n, err := s.sock.tryWrite(batch)
 	s.wrote()
 	s.countOut(n)
 	if err != nil {
@@ -676,7 +673,7 @@ func (s *Stream) next(e *fastxml.Element) error {
 	return nil
 }
 
-// errAgain is a non-blocking read's "nothing yet" (rawReader).
+// errAgain is a non-blocking read's "nothing yet" (rawSocket).
 var errAgain = errors.New("stream: no input yet")
 
 // errIdle is how the reader tells readBursts that nothing is left to
@@ -709,7 +706,7 @@ func (s *Stream) readBursts(ctx context.Context) error {
 		if err := <-results; err != errIdle {
 			return err
 		}
-		s.raw.Read(s.readable) // an error comes back from the next burst's read
+		s.sock.rc.Read(s.readable) // an error comes back from the next burst's read
 	}
 }
 
@@ -723,7 +720,7 @@ func (s *Stream) idle() bool {
 		return false
 	}
 	s.publishIn()
-	if s.raw == nil {
+	if s.sock.rc == nil {
 		return false
 	}
 	if s.cfg.Inline {
@@ -734,7 +731,7 @@ func (s *Stream) idle() bool {
 	// One non-blocking read, straight into the scanner's buffer: when
 	// the peer has sent more, it is the read the scanner would have
 	// made next, and nothing (a peek, say) goes before it.
-	switch n, err := s.r.Scanner().Fill(&s.rr); {
+	switch n, err := s.r.Scanner().Fill(&s.sock); {
 	case n > 0:
 		s.stats.Reads.Add(1)
 		s.afterRead(n)
@@ -759,7 +756,7 @@ func (s *Stream) idle() bool {
 		return true
 	}
 	s.conn.SetReadDeadline(time.Now().Add(linger))
-	err := s.raw.Read(s.wait)
+	err := s.sock.rc.Read(s.wait)
 	s.conn.SetReadDeadline(time.Time{})
 	return errors.Is(err, os.ErrDeadlineExceeded)
 }

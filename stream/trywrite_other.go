@@ -10,19 +10,16 @@ import (
 // canTryWrite reports whether tryWrite works here.
 const canTryWrite = false
 
-// rawWriter is unused where there are no non-blocking socket writes.
-type rawWriter struct{}
+// rawSocket is unused where there are no non-blocking socket reads
+// and writes (a Stream has no raw socket there: rc stays nil).
+type rawSocket struct{ rc syscall.RawConn }
 
-func (*rawWriter) tryWrite(syscall.RawConn, []byte) (int, error) {
+func (*rawSocket) tryWrite([]byte) (int, error) {
 	return 0, errors.New("stream: no non-blocking socket writes on this system")
 }
 
-func socketHasInput(uintptr) (bool, error) { return true, nil }
-
-// rawReader is unused where there are no non-blocking socket reads
-// (a Stream has no raw socket there).
-type rawReader struct{ rc syscall.RawConn }
-
-func (*rawReader) Read([]byte) (int, error) {
+func (*rawSocket) Read([]byte) (int, error) {
 	return 0, errors.New("stream: no non-blocking socket reads on this system")
 }
+
+func socketHasInput(uintptr) (bool, error) { return true, nil }

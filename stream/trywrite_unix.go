@@ -10,38 +10,41 @@ import (
 // canTryWrite reports whether tryWrite works here.
 const canTryWrite = true
 
-// rawWriter writes to a socket without blocking. Its callback is made
-// once, with the state in the struct, so that a write allocates nothing
-// (a closure handed to RawConn.Write would escape on every call).
-type rawWriter struct {
-	b   []byte
-	n   int
-	err error
-	fn  func(fd uintptr) bool
+// rawSocket reads and writes a socket without blocking (the socket is
+// non-blocking, as every socket the net package opens), for the reader
+// goroutine: idle's reads and flushInline's writes, never two at once.
+// Its callbacks are made once, with the state in the struct, so that a
+// call allocates nothing (a closure handed to RawConn.Read or Write
+// would escape on every call).
+type rawSocket struct {
+	rc              syscall.RawConn // nil when the connection is not a socket
+	p               []byte
+	n               int
+	err             error
+	readFn, writeFn func(fd uintptr) bool
 }
 
 // tryWrite writes as much of b to the socket as it takes without
-// blocking (the socket is non-blocking, as every socket the net
-// package opens), and returns how much that was.
-func (w *rawWriter) tryWrite(rc syscall.RawConn, b []byte) (n int, err error) {
-	if w.fn == nil {
-		w.fn = w.write
+// blocking, and returns how much that was.
+func (r *rawSocket) tryWrite(b []byte) (n int, err error) {
+	if r.writeFn == nil {
+		r.writeFn = r.write
 	}
-	w.b, w.n, w.err = b, 0, nil
-	werr := rc.Write(w.fn)
-	n, err = w.n, w.err
-	w.b, w.err = nil, nil
+	r.p, r.n, r.err = b, 0, nil
+	werr := r.rc.Write(r.writeFn)
+	n, err = r.n, r.err
+	r.p, r.err = nil, nil
 	if err == nil {
 		err = werr
 	}
 	return n, err
 }
 
-func (w *rawWriter) write(fd uintptr) bool {
-	for w.n < len(w.b) {
-		k, e := syscall.Write(int(fd), w.b[w.n:])
+func (r *rawSocket) write(fd uintptr) bool {
+	for r.n < len(r.p) {
+		k, e := syscall.Write(int(fd), r.p[r.n:])
 		if k > 0 {
-			w.n += k
+			r.n += k
 		}
 		switch {
 		case e == syscall.EINTR:
@@ -49,7 +52,7 @@ func (w *rawWriter) write(fd uintptr) bool {
 		case e == syscall.EAGAIN:
 			return true // full: the rest is the writer goroutine's
 		case e != nil:
-			w.err = e
+			r.err = e
 			return true
 		case k == 0:
 			return true
@@ -58,24 +61,15 @@ func (w *rawWriter) write(fd uintptr) bool {
 	return true
 }
 
-// rawReader reads from a socket without blocking, as an io.Reader for
-// fastxml.Scanner.Fill. Like rawWriter, its callback is made once.
-type rawReader struct {
-	rc  syscall.RawConn
-	p   []byte
-	n   int
-	err error
-	fn  func(fd uintptr) bool
-}
-
 // Read reads what the socket has, without waiting: errAgain when it
-// has nothing yet, io.EOF at its end, a syscall.Errno on an error.
-func (r *rawReader) Read(p []byte) (int, error) {
-	if r.fn == nil {
-		r.fn = r.read
+// has nothing yet, io.EOF at its end, a syscall.Errno on an error. (An
+// io.Reader for fastxml.Scanner.Fill.)
+func (r *rawSocket) Read(p []byte) (int, error) {
+	if r.readFn == nil {
+		r.readFn = r.read
 	}
 	r.p, r.n, r.err = p, 0, nil
-	rerr := r.rc.Read(r.fn)
+	rerr := r.rc.Read(r.readFn)
 	n, err := r.n, r.err
 	r.p, r.err = nil, nil
 	if err == nil {
@@ -84,7 +78,7 @@ func (r *rawReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (r *rawReader) read(fd uintptr) bool {
+func (r *rawSocket) read(fd uintptr) bool {
 	for {
 		n, e := syscall.Read(int(fd), r.p)
 		switch {

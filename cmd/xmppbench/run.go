@@ -78,7 +78,7 @@ func addRunFlags(fs *flag.FlagSet) *runFlags {
 	fs.StringVar(&f.html, "html", "", "also write a self-contained HTML report to this file")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "bound on the whole run")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the workloads (go tool pprof) to this file")
-	fs.StringVar(&f.memprofile, "memprofile", "", "write a heap profile, taken at the end of each workload's load phase, to this file")
+	fs.StringVar(&f.memprofile, "memprofile", "", "write a heap profile, taken at the end of each workload's load phase, to this file (it records every allocation: the run is slower and its memory figures larger)")
 	f.cf = addClientFlags(fs, &f.server)
 	return f
 }
@@ -191,6 +191,7 @@ func (f *runFlags) execute(stdout, stderr io.Writer, usage func()) int {
 		defer pprof.StopCPUProfile()
 	}
 	if f.memprofile != "" {
+		runtime.MemProfileRate = 1 // every allocation: a stream's few hundred bytes show exactly
 		memprofile = f.memprofile
 	}
 	tty := isTerminal(stdout) && !f.jsonOut
