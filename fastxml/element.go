@@ -405,17 +405,21 @@ func (n Node) AttrAt(i int) Attr {
 // attributes are in no namespace (space ""), xml:lang is in
 // XMLNamespace.
 func (n Node) Attr(space, local string) (Attr, bool) {
-	if !n.IsElement() {
+	e := n.e
+	if e == nil || n.i < 0 || len(local) == 0 {
 		return Attr{}, false
 	}
-	if len(local) == 0 {
+	e.check()
+	d := &e.nodes[n.i]
+	if d.kind != StartElement {
 		return Attr{}, false
 	}
 	// The scanner keyed each attribute by its local name's length,
-	// first and last byte: most attributes are ruled out by one compare.
+	// first and last byte: most attributes are ruled out by one
+	// compare, and once its length is checked, a name of one or two
+	// bytes needs no other.
 	key := uint32(len(local))<<16 | uint32(local[0])<<8 | uint32(local[len(local)-1])
-	d := n.node()
-	attrs := n.e.attrs[d.attr0 : d.attr0+d.nattr]
+	attrs := e.attrs[d.attr0 : d.attr0+d.nattr]
 	for i := range attrs {
 		r := &attrs[i]
 		if r.key != key || r.flags&attrNSDecl != 0 || int(r.space.n) != len(space) {
@@ -425,8 +429,11 @@ func (n Node) Attr(space, local string) (Attr, bool) {
 		if r.colon >= 0 {
 			l = r.colon + 1
 		}
-		if string(n.e.raw[l:r.qEnd]) == local && (len(space) == 0 || string(n.e.names[r.space.off:r.space.off+r.space.n]) == space) {
-			return Attr{r, n.e.raw, n.e.names}, true
+		if int(r.qEnd-l) != len(local) || len(local) > 2 && string(e.raw[l+1:r.qEnd-1]) != local[1:len(local)-1] {
+			continue
+		}
+		if len(space) == 0 || string(e.names[r.space.off:r.space.off+r.space.n]) == space {
+			return Attr{r, e.raw, e.names}, true
 		}
 	}
 	return Attr{}, false

@@ -108,3 +108,29 @@ func TestAttrQuote(t *testing.T) {
 		t.Errorf("zero Attr: Quoted %q, want nil", q)
 	}
 }
+
+// Attr finds an attribute by its whole name, not by the key it is
+// filed under (length, first and last byte): with a name limit raised
+// past 64 KiB, a 65538-byte name that starts with t and ends with o
+// files under the same key as "to" and is not it; names that differ
+// only inside are told apart, prefixed ones by their namespace.
+func TestAttrMatchesWholeName(t *testing.T) {
+	long := "t" + strings.Repeat("x", 65536) + "o"
+	in := `<m ` + long + `='no' tao='no' txo='yes' to='yes' xmlns:p='urn:p' p:to='p'/>`
+	s := NewScanner(strings.NewReader(in), Options{Limits: Limits{MaxNameBytes: 1 << 17, MaxStanzaBytes: 1 << 18}})
+	if _, err := s.Next(); err != nil {
+		t.Fatal(err)
+	}
+	var e Element
+	if err := s.ReadElement(&e); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ space, local, want string }{
+		{"", "to", "yes"}, {"", "txo", "yes"}, {"urn:p", "to", "p"}, {"", "tyo", ""}, {"urn:q", "to", ""},
+	} {
+		a, ok := e.Root().Attr(c.space, c.local)
+		if got := string(a.Raw()); ok != (c.want != "") || got != c.want {
+			t.Errorf("Attr(%q, %q) = %q, %v; want %q", c.space, c.local, got, ok, c.want)
+		}
+	}
+}
