@@ -22,7 +22,9 @@
 // read everything waits up to Config.ReadLinger (1 ms) for more where it
 // is; after that it waits with its read buffer back in a shared pool:
 // an idle inline stream is one parked goroutine on a 2 KiB stack and no
-// buffers. Send may be called from any goroutine.
+// buffers. Send may be called from any goroutine; SendAppend builds
+// the stanza straight into the send queue instead of into a buffer of
+// its own (the echo benchmarks' handlers do).
 //
 // # Ownership
 //
@@ -62,7 +64,7 @@
 //	start_stream_handler             Config.OnHeader
 //	send(stanza, use_filters)        Send(ctx, buf) / SendNoFilters
 //	send_raw(data)                   SendRaw(ctx, data)
-//	send_xml(element)                Send with a buffer built by stanza.Builder
+//	send_xml(element)                Send with a buffer built by stanza.Builder, or SendAppend
 //	new_id()                         NewID, AppendID
 //	register_handler(h, before, after)  RegisterHandler(h, Where{Before, After})
 //	remove_handler(name)             RemoveHandler(name)

@@ -1,11 +1,14 @@
 package stream_test
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 
 	"github.com/xmppcore/xmppcore/fastxml"
+	"github.com/xmppcore/xmppcore/stanza"
 	"github.com/xmppcore/xmppcore/stream"
 )
 
@@ -39,4 +42,41 @@ func ExampleReader() {
 	// presence
 	// message
 	// stream: restricted-xml at byte 234: comment
+}
+
+// An echo handler that builds each reply straight into the send queue
+// with SendAppend: no buffer of its own, no copy. (The peer here is the
+// other end of a pipe.)
+func ExampleStream_SendAppend() {
+	conn, peer := net.Pipe()
+	s := stream.New(conn, stream.Config{Inline: true})
+	var b stanza.Builder // handlers of one stream run one at a time
+	s.RegisterHandler(&stream.Handler{Match: stream.MustPath("message/body"), Func: func(s *stream.Stream, st *stream.Stanza) {
+		msg := st.Root()
+		from, _ := msg.Attr("", "from")
+		s.SendAppend(context.Background(), func(dst []byte) []byte {
+			b.ResetAppend(dst)
+			b.Start("message").AttrFrom("to", from).Attr("type", "chat").
+				Start("body").ContentFrom(msg.ChildLocal("body")).End().End()
+			return b.Bytes()
+		})
+	}})
+	go s.Run(context.Background())
+
+	r := stream.NewReader(peer, stream.ReaderConfig{})
+	if _, err := r.ReadHeader(); err != nil { // ours
+		fmt.Println(err)
+		return
+	}
+	io.WriteString(peer, `<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='s1'>`+
+		`<message from='juliet@example.com/balcony'><body>wherefore?</body></message>`)
+	var e fastxml.Element
+	if err := r.Next(&e); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s\n", e.Raw())
+	s.Abort()
+	// Output:
+	// <message to='juliet@example.com/balcony' type='chat'><body>wherefore?</body></message>
 }
