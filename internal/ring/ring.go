@@ -20,11 +20,13 @@ const cacheLine = 64
 // Commit, Wake) and one the consumer methods (TryPop, Pop, PopBatch,
 // Peek, Advance) at a time.
 type Ring[T any] struct {
-	_    [cacheLine]byte
-	head atomic.Uint64 // next slot to read; written by the consumer
-	_    [cacheLine - 8]byte
-	tail atomic.Uint64 // next slot to write; written by the producer
-	_    [cacheLine - 8]byte
+	_        [cacheLine]byte
+	head     atomic.Uint64 // next slot to read; written by the consumer
+	tailSeen uint64        // the consumer's last look at tail (Peek)
+	_        [cacheLine - 16]byte
+	tail     atomic.Uint64 // next slot to write; written by the producer
+	headSeen uint64        // the producer's last look at head (Reserve)
+	_        [cacheLine - 16]byte
 
 	slots []T
 	mask  uint64
@@ -200,8 +202,14 @@ func (r *Ring[T]) Reserve(ctx context.Context) (*T, error) {
 		if r.closed.Load() {
 			return nil, ErrClosed
 		}
+		// The other side's index is read again only when the last look
+		// at it leaves no room: not one cache miss per item (head only
+		// grows, so an old look is a safe bound).
 		t := r.tail.Load()
-		if t-r.head.Load() < uint64(len(r.slots)) {
+		if t-r.headSeen < uint64(len(r.slots)) {
+			return &r.slots[t&r.mask], nil
+		}
+		if r.headSeen = r.head.Load(); t-r.headSeen < uint64(len(r.slots)) {
 			return &r.slots[t&r.mask], nil
 		}
 		r.Wake()
@@ -224,8 +232,13 @@ func (r *Ring[T]) Wake() { wake(&r.consumerParked, r.wakeConsumer) }
 // or when the ring is closed and drained. Consumer side.
 func (r *Ring[T]) Peek(ctx context.Context) (*T, error) {
 	for {
+		// As in Reserve: tail only grows, and an old look at it is a
+		// safe bound on what was committed.
 		h := r.head.Load()
-		if h != r.tail.Load() {
+		if h < r.tailSeen { // (TryPop may have taken head past it)
+			return &r.slots[h&r.mask], nil
+		}
+		if r.tailSeen = r.tail.Load(); h != r.tailSeen {
 			return &r.slots[h&r.mask], nil
 		}
 		if r.closed.Load() {
