@@ -20,6 +20,18 @@ func AppendReply(b *stanza.Builder, dst []byte, msg fastxml.Node) []byte {
 	from, hasFrom := msg.Attr("", "from")
 	to, hasTo := msg.Attr("", "to")
 	typ, hasType := msg.Attr("", "type")
+	body := msg.ChildLocal("body")
+	if plainText(body) {
+		// The common case, written out: what the Builder would write,
+		// without its bookkeeping of open elements.
+		dst = append(dst, "<message"...)
+		dst = appendAttr(dst, " to=", from.Quoted())
+		dst = appendAttr(dst, " from=", to.Quoted())
+		dst = appendAttr(dst, " type=", typ.Quoted())
+		dst = append(dst, "><body>"...)
+		dst = append(dst, body.RawContent()...)
+		return append(dst, "</body></message>"...)
+	}
 	b.ResetAppend(dst)
 	b.Start("message")
 	if hasFrom {
@@ -31,8 +43,29 @@ func AppendReply(b *stanza.Builder, dst []byte, msg fastxml.Node) []byte {
 	if hasType {
 		b.AttrQuoted("type", typ.Quoted())
 	}
-	b.Start("body").ContentFrom(msg.ChildLocal("body")).End().End()
+	b.Start("body").ContentFrom(body).End().End()
 	return b.Bytes()
+}
+
+// plainText reports whether n holds only character data written as
+// such (no CDATA section, no element): its raw content is then what
+// Builder.ContentFrom would write.
+func plainText(n fastxml.Node) bool {
+	for c := n.FirstChild(); c.Valid(); c = c.NextSibling() {
+		if !c.IsText() || c.IsCDATA() {
+			return false
+		}
+	}
+	return true
+}
+
+// appendAttr appends name and a received value with its quotes, if
+// there is one.
+func appendAttr(dst []byte, name string, quoted []byte) []byte {
+	if quoted == nil {
+		return dst
+	}
+	return append(append(dst, name...), quoted...)
 }
 
 // Handler returns the echo handler. With onlyID set, only the message

@@ -43,3 +43,37 @@ func BenchmarkAppendReply(b *testing.B) {
 		dst = AppendReply(&bld, dst, msg)
 	}
 }
+
+// builderReply is the reply as the Builder writes it: what AppendReply
+// must write on its direct path too.
+func builderReply(msg fastxml.Node) string {
+	var b stanza.Builder
+	b.Start("message")
+	for _, a := range [][2]string{{"to", "from"}, {"from", "to"}, {"type", "type"}} {
+		if v, ok := msg.Attr("", a[1]); ok {
+			b.AttrFrom(a[0], v)
+		}
+	}
+	b.Start("body").ContentFrom(msg.ChildLocal("body")).End().End()
+	return string(b.Bytes())
+}
+
+// The reply written out directly (a body of plain text) and through the
+// Builder (anything else) are the Builder's, byte for byte.
+func TestAppendReplyAsBuilderWritesIt(t *testing.T) {
+	for _, in := range []string{
+		chat,
+		`<message from="o'hara@example.net/a&amp;b" to='x@y'><body>a &lt; b &#x26; c</body></message>`,
+		`<message to='x@y'><body/></message>`,
+		`<message from='a@b' type='groupchat'><body></body><subject>s</subject></message>`,
+		`<message from='a@b'><body>x<![CDATA[<y>]]>z</body></message>`,
+		`<message from='a@b'><body>x<b xmlns='urn:b'>y</b></body></message>`,
+		`<message><body>only</body></message>`,
+	} {
+		msg := parse(t, in).Root()
+		var b stanza.Builder
+		if got, want := string(AppendReply(&b, nil, msg)), builderReply(msg); got != want {
+			t.Errorf("%s:\ngot  %s\nwant %s", in, got, want)
+		}
+	}
+}
