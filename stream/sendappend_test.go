@@ -151,3 +151,33 @@ func TestStanzasInCountedBeforeEachRead(t *testing.T) {
 	p.write(`dy/></message>`)
 	waitCount(3)
 }
+
+// A build that panics in a handler is the handler's panic: recovered
+// and reported (EventException), nothing of it is sent, and the stream
+// goes on sending (the queue's lock, held while build runs, is
+// released).
+func TestSendAppendBuildPanicIsRecovered(t *testing.T) {
+	panics := make(chan any, 1)
+	s, p, _ := runStream(t, Config{Inline: true}, func(s *Stream) {
+		s.Events().On(EventException, func(v any) { panics <- v })
+		s.RegisterHandler(&Handler{Name: "bad", Match: MustPath("message"), Func: func(s *Stream, st *Stanza) {
+			s.SendAppend(context.Background(), func(dst []byte) []byte {
+				dst = append(dst, "<message id='half"...)
+				panic("build failed")
+			})
+		}})
+	})
+	p.write(`<message/>`)
+	select {
+	case v := <-panics:
+		if v != "build failed" {
+			t.Fatalf("exception %v, want the build's panic", v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the panic was not reported")
+	}
+	if err := s.SendAppend(context.Background(), appendMsg(1)); err != nil {
+		t.Fatal(err)
+	}
+	p.expect(msgWithID(1))
+}

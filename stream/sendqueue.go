@@ -144,7 +144,7 @@ func (q *sendQueue) offer(data []byte, build func([]byte) []byte, b *stanzapool.
 		}
 	}
 	if q.gated {
-		q.gate = appendStanza(q.gate, data, build)
+		q.gate = q.appendStanza(q.gate, data, build)
 		if ask {
 			q.gate = append(q.gate, smAsk...)
 		}
@@ -155,7 +155,7 @@ func (q *sendQueue) offer(data []byte, build func([]byte) []byte, b *stanzapool.
 		}
 		return true, nil
 	}
-	q.pending = appendStanza(q.pending, data, build)
+	q.pending = q.appendStanza(q.pending, data, build)
 	q.proto = false
 	if ask {
 		q.pending = append(q.pending, smAsk...)
@@ -177,12 +177,23 @@ func (q *sendQueue) offer(data []byte, build func([]byte) []byte, b *stanzapool.
 	return true, nil
 }
 
-// appendStanza appends data, or what build appends.
-func appendStanza(dst, data []byte, build func([]byte) []byte) []byte {
-	if build != nil {
-		return build(dst)
+// appendStanza appends data, or what build appends. A build that
+// panics leaves what it appended out (it never returned it) and the
+// lock released: the panic is its handler's, recovered there (the
+// exception hook), and the stream goes on.
+func (q *sendQueue) appendStanza(dst, data []byte, build func([]byte) []byte) []byte {
+	if build == nil {
+		return append(dst, data...)
 	}
-	return append(dst, data...)
+	built := false
+	defer func() {
+		if !built {
+			q.mu.Unlock()
+		}
+	}()
+	dst = build(dst)
+	built = true
+	return dst
 }
 
 // put is offer that waits for room until ctx ends or done is closed,

@@ -1056,7 +1056,9 @@ func (s *Stream) SendRaw(ctx context.Context, data []byte) error {
 // build runs with the queue locked, so it must be quick, must not call
 // the Stream's methods (a send from it never returns), and must return
 // dst with the stanza appended, as append and the strconv.Append
-// functions do (stanza.Builder's ResetAppend then Bytes, for one).
+// functions do (stanza.Builder's ResetAppend then Bytes, for one). If it
+// panics, nothing of it is queued, the lock is released, and the panic
+// goes on to the caller (in a handler, the exception hook).
 // With out filters registered, or stream management (Config.SM), the
 // stanza is built into a pooled buffer and sent as with Send.
 func (s *Stream) SendAppend(ctx context.Context, build func(dst []byte) []byte) error {
