@@ -163,7 +163,10 @@ func TestSendAppendBuildPanicIsRecovered(t *testing.T) {
 		s.RegisterHandler(&Handler{Name: "bad", Match: MustPath("message"), Func: func(s *Stream, st *Stanza) {
 			s.SendAppend(context.Background(), func(dst []byte) []byte {
 				dst = append(dst, "<message id='half"...)
-				panic("build failed")
+				if len(dst) > 0 { // always: half a stanza is appended, then it fails
+					panic("build failed")
+				}
+				return dst
 			})
 		}})
 	})
