@@ -1,7 +1,7 @@
 // Command xmppbench is the first thing to run: it measures what
 // xmppcore does on this machine, and checks XMPP streams.
 //
-//	xmppbench [--json]              echo, sink, latency, idle (plain and TLS) against an embedded peer
+//	xmppbench [--json]              echo, sink, latency (and its floor), idle (plain and TLS) against an embedded peer
 //	xmppbench run [flags]           the same, against that peer or a real server, chosen workloads
 //	xmppbench serve                 the embedded loopback peer on its own
 //	xmppbench parse [--json] [FILE] scanner throughput over a stream held in memory
@@ -35,8 +35,9 @@ const (
 const usage = `usage: xmppbench [command] [flags]
 
 Commands:
-  (none)   echo, sink, latency, idle and idle-tls workloads against an embedded
-           loopback peer; prints a table (--json: one object per line)
+  (none)   echo, sink, latency, floor, idle and idle-tls workloads against an
+           embedded loopback peer; prints a table (--json: one object per
+           line)
   run      the same with flags: a real server, workloads, rates, --html
   serve    the embedded loopback peer, as a test peer for your own bots
   parse    scanner throughput over a stream held in memory

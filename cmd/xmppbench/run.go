@@ -37,6 +37,10 @@ Workloads:
   latency  --rate messages/s (open loop: each one's latency counts from
            when it was due, so a slow sender shows as latency); default
            rate: half of the echo rate just measured, or 100000/s
+  floor    the latency workload's messages at its rate, written and read
+           back as raw bytes through the embedded peer (no XML, no
+           xmppcore): the machine's own latency, under the latency
+           workload's
   idle     --connections streams opened, then silent: memory per stream
 
 Flags:
@@ -64,7 +68,7 @@ type runFlags struct {
 
 func addRunFlags(fs *flag.FlagSet) *runFlags {
 	f := &runFlags{}
-	fs.StringVar(&f.workloads, "workload", "echo,sink,latency,idle,idle-tls", "workloads to run, comma separated: echo, sink, latency, idle, idle-tls")
+	fs.StringVar(&f.workloads, "workload", "echo,sink,latency,floor,idle,idle-tls", "workloads to run, comma separated: echo, sink, latency, floor, idle, idle-tls")
 	fs.StringVar(&f.server, "server", "", "a real server, HOST:PORT (default: the embedded peer)")
 	fs.StringVar(&f.component, "component", "", "connect to --server as this XEP-0114 component")
 	fs.StringVar(&f.secret, "secret", "", "the component's shared secret")
@@ -124,7 +128,7 @@ func (f *runFlags) check() ([]string, *target, error) {
 	names := strings.Split(f.workloads, ",")
 	for _, n := range names {
 		if workloads[n] == nil {
-			return nil, nil, fmt.Errorf("unknown workload %q (echo, sink, latency, idle, idle-tls)", n)
+			return nil, nil, fmt.Errorf("unknown workload %q (echo, sink, latency, floor, idle, idle-tls)", n)
 		}
 	}
 	if f.connections < 0 || f.stanzas < 0 || f.duration < 0 || f.rate < 0 || f.size < 0 || f.window < 1 {
@@ -263,7 +267,7 @@ func (f *runFlags) params(name string, done []workloadResult) params {
 	}
 	if p.duration == 0 {
 		p.duration = 10 * time.Second
-		if name == "latency" {
+		if name == "latency" || name == "floor" {
 			p.duration = 3 * time.Second
 		}
 	}
@@ -275,15 +279,28 @@ func (f *runFlags) params(name string, done []workloadResult) params {
 			p.stanzas = 4000000
 		}
 	}
-	if name == "latency" && p.rate == 0 {
-		p.rate = 100000
-		for _, r := range done {
-			if r.Workload == "echo" && r.StanzasPerS > 0 {
-				p.rate = r.StanzasPerS / 2
-			}
-		}
+	if (name == "latency" || name == "floor") && p.rate == 0 {
+		p.rate = defaultRate(name, done)
 	}
 	return p
+}
+
+// defaultRate is the latency workload's rate when --rate is not given:
+// half the echo rate just measured, or 100 000/s. The floor runs at the
+// latency workload's rate.
+func defaultRate(name string, done []workloadResult) float64 {
+	rate := 100000.0
+	for _, r := range done {
+		if r.Workload == "echo" && r.StanzasPerS > 0 {
+			rate = r.StanzasPerS / 2
+		}
+	}
+	for _, r := range done {
+		if name == "floor" && r.Workload == "latency" && r.Rate > 0 {
+			rate = r.Rate
+		}
+	}
+	return rate
 }
 
 // printTable prints the results as a table.
@@ -307,6 +324,11 @@ func printTable(w io.Writer, results []workloadResult) {
 			r.Workload, r.Connections, r.Stanzas, rate,
 			lat(func(l *latencyUS) float64 { return l.P50 }), lat(func(l *latencyUS) float64 { return l.P99 }), lat(func(l *latencyUS) float64 { return l.P999 }),
 			r.AllocsPerStanza, r.BytesPerStanza, r.CPUSPer100k, r.RSSMiB, perConn, r.Errors)
+	}
+	for _, r := range results {
+		if r.Workload == "floor" {
+			fmt.Fprintln(w, "floor: the latency workload's messages at its rate through the same peer, as raw bytes (no XML, no xmppcore): this machine's own latency")
+		}
 	}
 	for _, r := range results {
 		if r.Latency != nil && r.Rate > 0 && r.StanzasPerS < fellBehind*r.Rate {

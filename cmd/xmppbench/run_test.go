@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -245,6 +246,57 @@ func TestPrintTableSaysWhenLatencyFellBehind(t *testing.T) {
 		printTable(&w, []workloadResult{{Workload: "latency", Connections: 1, Rate: 500000, StanzasPerS: c.sent, Latency: &latencyUS{P50: 1}}})
 		if got := strings.Contains(w.String(), "fell behind"); got != c.note {
 			t.Errorf("sent %.0f of 500000/s: note %v, want %v:\n%s", c.sent, got, c.note, w.String())
+		}
+	}
+}
+
+// The floor runs the latency workload's messages at its rate (when no
+// --rate is given) and gets every one back, with percentiles; it needs
+// the embedded peer.
+func TestFloorWorkload(t *testing.T) {
+	code, out, errOut := runCmd([]string{"run", "--json", "--workload", "latency,floor", "--stanzas", "4000", "--duration", "5s"}, "")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2:\n%s", len(lines), out)
+	}
+	var lat, floor workloadResult
+	json.Unmarshal([]byte(lines[0]), &lat)
+	json.Unmarshal([]byte(lines[1]), &floor)
+	if floor.Workload != "floor" || floor.Stanzas != 4000 || floor.Errors != 0 || floor.Rate != lat.Rate || lat.Rate != 100000 {
+		t.Errorf("floor %+v after latency at %.0f/s", floor, lat.Rate)
+	}
+	if l := floor.Latency; l == nil || l.P50 <= 0 || l.P99 < l.P50 || l.Max < l.P99 || len(floor.Percentiles) == 0 {
+		t.Errorf("floor latency: %+v", floor.Latency)
+	}
+	var table bytes.Buffer
+	printTable(&table, []workloadResult{lat, floor})
+	if !strings.Contains(table.String(), "floor: the latency workload's messages") {
+		t.Errorf("the table does not say what the floor is:\n%s", table.String())
+	}
+	code, _, errOut = runCmd([]string{"run", "--workload", "floor", "--server", "127.0.0.1:1", "--component", "c.example", "--secret", "s"}, "")
+	if code != exitFail || !strings.Contains(errOut, "needs the embedded peer") {
+		t.Errorf("floor against a server: exit %d, %q", code, errOut)
+	}
+}
+
+// A due time goes out as a fixed-width id and comes back as it went;
+// anything else is not ours.
+func TestDueIDs(t *testing.T) {
+	for _, d := range []time.Duration{0, 1, 123456789, 99999999999999999} {
+		id := appendDue(nil, d)
+		if len(id) != dueDigits {
+			t.Errorf("%d: id %q is %d digits, want %d", d, id, len(id), dueDigits)
+		}
+		if got, ok := parseDue(id); !ok || got != d {
+			t.Errorf("%d: read back %d, %v", d, got, ok)
+		}
+	}
+	for _, id := range []string{"", "123", "0000000000000000x", "000000000000000000", "-0000000000000001"} {
+		if _, ok := parseDue([]byte(id)); ok {
+			t.Errorf("%q read as a due time", id)
 		}
 	}
 }

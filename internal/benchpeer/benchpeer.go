@@ -15,9 +15,9 @@
 //	                           the replies; then close the stream
 //	sink.n1000000.bench        send them all, then a message with id
 //	                           "end"; close once that one is answered
-//	anything else              reflect: send back every stanza received,
-//	                           unchanged, batched per read (latency
-//	                           probes, idle streams, users' own bots)
+//	anything else              reflect: send back everything received,
+//	                           unchanged, as it comes (latency probes,
+//	                           idle streams, users' own bots)
 package benchpeer
 
 import (
@@ -453,19 +453,6 @@ func (srv *Server) handle(conn net.Conn) {
 	if secret == "" {
 		secret = DefaultSecret
 	}
-	if strings.HasPrefix(domain, "reflect.") && s.Buffered() == 0 {
-		// A "reflect" stream carries load (the latency workload): it is
-		// read 16 KiB at a time, not 4, so that each write answers a
-		// bigger batch. Measured at 700k/s offered: it kept up in 4 of 5
-		// runs, where 4 KiB fell behind in both. (64 KiB was worse:
-		// answers waited for a whole 64 KiB to be scanned.) A scanner
-		// with the bigger buffer reads the header again, then the rest.
-		hdr := append([]byte(nil), s.Raw()...)
-		s = fastxml.NewScanner(io.MultiReader(bytes.NewReader(hdr), conn), fastxml.Options{Stream: true, BufferSize: 16 << 10})
-		if k, err := s.Next(); err != nil || k != fastxml.StartElement {
-			return
-		}
-	}
 	id := "peer-" + strconv.FormatUint(uint64(time.Now().UnixNano()), 36)
 	if err := handshake(conn, s, domain, id, secret); err != nil {
 		return
@@ -485,52 +472,50 @@ func (srv *Server) handle(conn net.Conn) {
 	}
 }
 
-// reflect sends back every stanza received, unchanged; what one read
-// brought is sent in one write, just before the next read. It ends the
-// stream when the component does.
+// reflect sends back everything the component sends, unchanged. What
+// the scanner already holds past the handshake goes back stanza by
+// stanza; from then on the peer is a byte pipe: each read is written
+// back at once, whole stanzas or not, without parsing (the component
+// parses what comes back, so nothing goes unchecked). A peer that
+// parsed each stanza before reflecting it spent as much CPU per stanza
+// as the component measured, on a machine they share, and held each
+// read's answers until the whole read was scanned. The component's own
+// </stream:stream> comes back as the peer's; the peer stops at the end
+// of the input.
 func reflect(conn net.Conn, s *fastxml.Scanner) {
-	fr := &flushReader{conn: conn}
-	s.SetSource(fr)
 	var e fastxml.Element
-	for {
+	var out []byte
+	for s.Buffered() > 0 {
 		k, err := s.NextElement(&e)
-		if err != nil || fr.err != nil {
+		if err != nil {
 			return
 		}
 		switch k {
 		case fastxml.WholeElement:
-			fr.out = append(fr.out, e.Raw()...)
+			out = append(out, e.Raw()...)
 		case fastxml.EndElement: // the component's </stream:stream>
-			fr.out = append(fr.out, "</stream:stream>"...)
-			fr.flush()
+			conn.Write(append(out, "</stream:stream>"...))
+			return
+		}
+	}
+	if len(out) > 0 {
+		if _, err := conn.Write(out); err != nil {
+			return
+		}
+	}
+	buf := make([]byte, reflectBuffer)
+	for {
+		n, err := conn.Read(buf)
+		if n > 0 {
+			if _, werr := conn.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
 			return
 		}
 	}
 }
 
-// flushReader writes what is pending before each read.
-type flushReader struct {
-	conn net.Conn
-	out  []byte
-	err  error
-}
-
-func (f *flushReader) flush() {
-	if len(f.out) == 0 || f.err != nil {
-		return
-	}
-	_, f.err = f.conn.Write(f.out)
-	if cap(f.out) > 64<<10 {
-		f.out = nil
-	} else {
-		f.out = f.out[:0]
-	}
-}
-
-func (f *flushReader) Read(p []byte) (int, error) {
-	f.flush()
-	if f.err != nil {
-		return 0, f.err
-	}
-	return f.conn.Read(p)
-}
+// reflectBuffer is the most a reflecting stream reads at once.
+const reflectBuffer = 64 << 10

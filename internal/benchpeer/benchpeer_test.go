@@ -1,10 +1,15 @@
 package benchpeer
 
 import (
+	"bufio"
+	"crypto/sha1"
+	"encoding/hex"
 	"io"
+	"net"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 // chunks reads s in pieces: the first cut at offset at, then n bytes at
@@ -81,5 +86,81 @@ func TestTagCounterAnyChunking(t *testing.T) {
 	}
 	if got, _ := count(t, iotest.OneByteReader(strings.NewReader(replies))); got != want {
 		t.Errorf("a byte at a time: %d messages, want %d", got, want)
+	}
+}
+
+// reflectPeer starts a Server on loopback and opens a reflecting
+// component stream on it by hand, sending pipelined (if not empty) in
+// the same write as the handshake. It returns the connection after the
+// peer's <handshake/>, and what came with it.
+func reflectPeer(t *testing.T, pipelined string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &Server{}
+	go srv.Serve(ln)
+	t.Cleanup(func() { ln.Close(); srv.Close() })
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(conn, `<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='reflect.test'>`)
+	br := bufio.NewReader(conn)
+	hdr, err := br.ReadString('>')
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr, err = br.ReadString('>') // <?xml ...?> came first
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, id, _ := strings.Cut(hdr, "id='")
+	id, _, _ = strings.Cut(id, "'")
+	sum := sha1.Sum([]byte(id + DefaultSecret))
+	io.WriteString(conn, "<handshake>"+hex.EncodeToString(sum[:])+"</handshake>"+pipelined)
+	if got, err := br.ReadString('>'); err != nil || got != "<handshake/>" {
+		t.Fatalf("handshake answer %q, %v", got, err)
+	}
+	return conn, br
+}
+
+// A reflecting stream sends back every byte as it comes, cut anywhere:
+// stanzas that came with the handshake (which the peer's scanner holds),
+// then raw bytes, half a stanza at a time; the component's footer comes
+// back as the peer's, and the peer then ends the connection.
+func TestReflectSendsBackBytesAsTheyCome(t *testing.T) {
+	first := "<message id='1'><body>one</body></message><presence/>"
+	conn, br := reflectPeer(t, first)
+	expect := func(want string) {
+		t.Helper()
+		got := make([]byte, len(want))
+		if _, err := io.ReadFull(br, got); err != nil || string(got) != want {
+			t.Fatalf("got back %q (%v), want %q", got, err, want)
+		}
+	}
+	expect(first)
+	// Half a stanza comes back before the rest is sent: no parsing.
+	for _, piece := range []string{"<message id='2'><bo", "dy>t&amp;wo</body></mess", "age>"} {
+		io.WriteString(conn, piece)
+		expect(piece)
+	}
+	io.WriteString(conn, "</stream:stream>")
+	expect("</stream:stream>")
+	conn.(*net.TCPConn).CloseWrite()
+	if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
+		t.Errorf("after the footer: %q, %v; want the end", rest, err)
+	}
+}
+
+// The component's footer among the stanzas the peer's scanner holds
+// ends the stream there: what came before it goes back, then the footer.
+func TestReflectFooterWithTheHandshake(t *testing.T) {
+	_, br := reflectPeer(t, "<presence/></stream:stream>")
+	rest, err := io.ReadAll(br)
+	if err != nil || string(rest) != "<presence/></stream:stream>" {
+		t.Errorf("got %q, %v", rest, err)
 	}
 }
