@@ -79,7 +79,7 @@ func runFloor(ctx context.Context, t *target, p params) (workloadResult, error) 
 				received.Add(1)
 			}
 			have = copy(buf, buf[i:have])
-			pc.sendDue(true)
+			pc.sendDue(time.Since(start), true)
 		}
 		readErr <- nil
 	}()

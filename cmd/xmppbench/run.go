@@ -163,6 +163,14 @@ func (f *runFlags) execute(stdout, stderr io.Writer, usage func()) int {
 		usage()
 		return exitUsage
 	}
+	streams := 0
+	for _, n := range names {
+		streams = max(streams, f.params(n, nil).connections)
+	}
+	if err := ensureOpenFiles(uint64(streams) + fileMargin); err != nil {
+		fmt.Fprintln(stderr, "xmppbench:", err)
+		return exitFail
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
 	defer cancel()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)

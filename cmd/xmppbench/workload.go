@@ -335,9 +335,10 @@ func runLatency(ctx context.Context, t *target, p params) (workloadResult, error
 				if !ok {
 					return // not ours (a real server's own messages)
 				}
-				hist.Record(time.Since(start) - due)
+				now := time.Since(start)
+				hist.Record(now - due)
 				received.Add(1)
-				pc.sendDue(true)
+				pc.sendDue(now, true)
 			}})
 		})
 		if err != nil {
@@ -412,7 +413,8 @@ type pacer struct {
 	interval       float64 // nanoseconds between stanzas over all connections
 	body           []byte
 	errs           *atomic.Int64
-	mu             sync.Mutex // the reader's handler and run both send
+	mu             sync.Mutex   // the reader's handler and run both send
+	next           atomic.Int64 // when stanza k is due (ns after start): the reader's look without the lock
 	k, step, total int64
 	head, tail     []byte // a message up to its id's value, and after it: built once
 	buf            []byte
@@ -452,20 +454,20 @@ func (p *pacer) messageLen() int {
 	return len(p.head) + dueDigits + len(p.tail)
 }
 
-// sendDue sends, in one write, every stanza due by now, and returns
-// when the next one is due; done when all are sent. From the reader
-// (try) it never waits: if the pacer's goroutine is sending, or the
-// queue is full, the stanzas stay due (and their latency grows).
-func (p *pacer) sendDue(try bool) (next time.Duration, done bool) {
+// sendDue sends, in one write, every stanza due by now (the time since
+// start), and returns when the next one is due; done when all are
+// sent. From the reader (try) it never waits: if the pacer's goroutine
+// is sending, or the queue is full, the stanzas stay due (and their
+// latency grows); and when nothing is due yet it returns at once.
+func (p *pacer) sendDue(now time.Duration, try bool) (next time.Duration, done bool) {
 	if try {
-		if !p.mu.TryLock() {
+		if now < time.Duration(p.next.Load()) || !p.mu.TryLock() {
 			return 0, false
 		}
 	} else {
 		p.mu.Lock()
 	}
 	defer p.mu.Unlock()
-	now := time.Since(p.start)
 	first := p.k
 	p.buf = p.buf[:0]
 	for ; p.k < p.total && p.k-first < maxBatch*p.step; p.k += p.step {
@@ -488,7 +490,12 @@ func (p *pacer) sendDue(try bool) (next time.Duration, done bool) {
 			p.k = first // still due
 		}
 	}
-	return time.Duration(float64(p.k) * p.interval), p.k >= p.total
+	next = time.Duration(float64(p.k) * p.interval)
+	if p.k >= p.total {
+		next = math.MaxInt64
+	}
+	p.next.Store(int64(next))
+	return next, next == math.MaxInt64
 }
 
 // dueDigits is the width of a message's id: the due time in
@@ -539,7 +546,7 @@ func (p *pacer) run(ctx context.Context) {
 	var sl preciseSleeper
 	sl.lock()
 	for ctx.Err() == nil {
-		next, done := p.sendDue(false)
+		next, done := p.sendDue(time.Since(p.start), false)
 		if done {
 			return
 		}
