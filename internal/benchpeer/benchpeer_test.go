@@ -109,11 +109,10 @@ func reflectPeer(t *testing.T, pipelined string) (net.Conn, *bufio.Reader) {
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	io.WriteString(conn, `<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='reflect.test'>`)
 	br := bufio.NewReader(conn)
-	hdr, err := br.ReadString('>')
-	if err != nil {
-		t.Fatal(err)
+	if decl, err := br.ReadString('>'); err != nil || !strings.HasPrefix(decl, "<?xml") {
+		t.Fatalf("no XML declaration first: %q, %v", decl, err)
 	}
-	hdr, err = br.ReadString('>') // <?xml ...?> came first
+	hdr, err := br.ReadString('>')
 	if err != nil {
 		t.Fatal(err)
 	}
