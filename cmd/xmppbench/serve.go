@@ -26,7 +26,8 @@ number):
                                   unanswered, count the replies, close
   sink.n1000000.bench             send n messages and one with id "end";
                                   close once that one is answered
-  anything else                   send back every stanza, unchanged
+  anything else                   send back every byte, unchanged, as it
+                                  comes (your own </stream:stream> too)
 
 With --tls-cert and --tls-key it also accepts direct TLS on one more
 port, listed as "tls=ADDR".
