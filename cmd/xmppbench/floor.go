@@ -73,6 +73,7 @@ func runFloor(ctx context.Context, t *target, p params) (workloadResult, error) 
 				due, ok := parseDue(buf[i+idAt : i+idAt+dueDigits])
 				if !ok || buf[i] != '<' {
 					readErr <- fmt.Errorf("%w: %q", errNotOurs, buf[i:i+size])
+					nc.Close() // a write the peer no longer takes would wait forever
 					return
 				}
 				hist.Record(time.Since(start) - due)
@@ -83,6 +84,8 @@ func runFloor(ctx context.Context, t *target, p params) (workloadResult, error) 
 		}
 		readErr <- nil
 	}()
+	stop := context.AfterFunc(ctx, func() { nc.Close() }) // unblocks a write
+	defer stop()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { // its thread is the pacer's for good (preciseSleeper)
