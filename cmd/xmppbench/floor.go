@@ -58,7 +58,9 @@ func runFloor(ctx context.Context, t *target, p params) (workloadResult, error) 
 	start := time.Now()
 	pc.start = start
 	readErr := make(chan error, 1)
+	readerDone := make(chan struct{})
 	go func() {
+		defer close(readerDone)
 		buf := make([]byte, 64<<10)
 		have := 0
 		for received.Load() < total {
@@ -93,7 +95,7 @@ func runFloor(ctx context.Context, t *target, p params) (workloadResult, error) 
 		pc.run(ctx)
 	}()
 	wg.Wait()
-	waitReplies(ctx, &received, total)
+	waitReplies(ctx, &received, total, readerDone)
 	after := sample(false)
 	res.Timeline = stopSampler()
 	nc.Write([]byte("</stream:stream>")) // the peer's answer is not waited for

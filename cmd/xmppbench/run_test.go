@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -298,5 +299,57 @@ func TestDueIDs(t *testing.T) {
 		if _, ok := parseDue([]byte(id)); ok {
 			t.Errorf("%q read as a due time", id)
 		}
+	}
+}
+
+// A floor whose peer sends back something else than what it was sent
+// stops with errNotOurs, at once: its reader closes the connection, so
+// the pacer is not left writing to a peer that no longer reads.
+func TestFloorNotOurs(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		br := bufio.NewReader(c)
+		br.ReadString('>') // the XML declaration
+		br.ReadString('>') // the stream header
+		io.WriteString(c, `<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='x1'>`)
+		br.ReadString('>') // <handshake>
+		br.ReadString('>') // </handshake>
+		io.WriteString(c, "<handshake/>")
+		buf := make([]byte, 4096)
+		for {
+			n, err := br.Read(buf)
+			if n > 0 {
+				buf[0] = 'X' // not a message
+				if _, err := c.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	tgt := &target{addrs: []string{ln.Addr().String()}, secret: "s", embedded: true}
+	done := make(chan error, 1)
+	go func() {
+		_, err := runFloor(context.Background(), tgt, params{rate: 100000, duration: time.Second, size: 200})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, errNotOurs) {
+			t.Errorf("floor: %v, want errNotOurs", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the floor did not stop")
 	}
 }

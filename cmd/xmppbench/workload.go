@@ -360,7 +360,7 @@ func runLatency(ctx context.Context, t *target, p params) (workloadResult, error
 		}()
 	}
 	wg.Wait()
-	waitReplies(ctx, &received, total)
+	waitReplies(ctx, &received, total, nil)
 	after := sample(false)
 	res.Timeline = stopSampler()
 	closeAll(conns, true)
@@ -376,11 +376,16 @@ func runLatency(ctx context.Context, t *target, p params) (workloadResult, error
 const reflectDomain = "reflect.bench"
 
 // waitReplies waits for the last replies of a latency workload, for
-// at most 5 s (those missing then count as errors).
-func waitReplies(ctx context.Context, received *atomic.Int64, total int64) {
+// at most 5 s (those missing then count as errors), or until stopped
+// is closed (nil: never).
+func waitReplies(ctx context.Context, received *atomic.Int64, total int64, stopped <-chan struct{}) {
 	wait := time.Now().Add(5 * time.Second)
 	for received.Load() < total && time.Now().Before(wait) && ctx.Err() == nil {
-		time.Sleep(time.Millisecond)
+		select {
+		case <-stopped:
+			return
+		case <-time.After(time.Millisecond):
+		}
 	}
 }
 
