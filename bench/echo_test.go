@@ -204,31 +204,20 @@ func rawPipe(addr string, sink bool) (func(), error) {
 		conn.Write([]byte(`<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='` + benchDomain + `'>`))
 		// Read the server's header, answer with the handshake, swallow
 		// the <handshake/>, then echo everything.
-		buf := make([]byte, 64<<10)
+		var one [1]byte // a byte at a time: nothing after <handshake/> is taken
 		var got []byte
 		for !bytes.HasSuffix(got, []byte("<handshake/>")) {
-			n, err := conn.Read(buf[:1])
+			n, err := conn.Read(one[:])
 			if err != nil {
 				return
 			}
-			got = append(got, buf[:n]...)
+			got = append(got, one[:n]...)
 			if bytes.HasSuffix(got, []byte(benchpeer.DefaultStreamID+"' from='"+benchDomain+"'>")) {
 				sum := sha1.Sum([]byte(benchpeer.DefaultStreamID + benchSecret))
 				conn.Write([]byte("<handshake>" + hex.EncodeToString(sum[:]) + "</handshake>"))
 			}
 		}
-		// A plain loop: io.Copy would try to splice the socket into itself.
-		for {
-			n, err := conn.Read(buf)
-			if n > 0 {
-				if _, werr := conn.Write(buf[:n]); werr != nil {
-					return
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
+		benchpeer.EchoBytes(conn)
 	}()
 	return func() { conn.Close(); <-done }, nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -88,13 +87,7 @@ func runFloor(ctx context.Context, t *target, p params) (workloadResult, error) 
 	}()
 	stop := context.AfterFunc(ctx, func() { nc.Close() }) // unblocks a write
 	defer stop()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // its thread is the pacer's for good (preciseSleeper)
-		defer wg.Done()
-		pc.run(ctx)
-	}()
-	wg.Wait()
+	runPacers(ctx, pc)
 	waitReplies(ctx, &received, total, readerDone)
 	after := sample(false)
 	res.Timeline = stopSampler()

@@ -350,16 +350,10 @@ func runLatency(ctx context.Context, t *target, p params) (workloadResult, error
 	before := sample(true)
 	stopSampler := sampler(received.Load, p.progress)
 	start = time.Now()
-	var wg sync.WaitGroup
 	for _, pc := range pacers {
 		pc.start = start
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pc.run(ctx)
-		}()
 	}
-	wg.Wait()
+	runPacers(ctx, pacers...)
 	waitReplies(ctx, &received, total, nil)
 	after := sample(false)
 	res.Timeline = stopSampler()
@@ -374,6 +368,20 @@ func runLatency(ctx context.Context, t *target, p params) (workloadResult, error
 // reflectDomain is the component domain of the latency workloads: the
 // embedded peer sends back what such a stream sends.
 const reflectDomain = "reflect.bench"
+
+// runPacers runs each pacer on a goroutine of its own, whose thread
+// stays the pacer's (preciseSleeper), until all have sent everything.
+func runPacers(ctx context.Context, pacers ...*pacer) {
+	var wg sync.WaitGroup
+	for _, pc := range pacers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pc.run(ctx)
+		}()
+	}
+	wg.Wait()
+}
 
 // waitReplies waits for the last replies of a latency workload, for
 // at most 5 s (those missing then count as errors), or until stopped

@@ -503,7 +503,16 @@ func reflect(conn net.Conn, s *fastxml.Scanner) {
 			return
 		}
 	}
-	buf := make([]byte, reflectBuffer)
+	EchoBytes(conn)
+}
+
+// EchoBytes writes back what it reads from conn, each read at once, up
+// to 64 KiB at a time, until a read or a write fails: the reflecting
+// peer after the handshake, and the raw byte pipe of the component
+// benchmarks. (A plain loop: io.Copy would try to splice the socket
+// into itself.)
+func EchoBytes(conn net.Conn) {
+	buf := make([]byte, 64<<10)
 	for {
 		n, err := conn.Read(buf)
 		if n > 0 {
@@ -516,6 +525,3 @@ func reflect(conn net.Conn, s *fastxml.Scanner) {
 		}
 	}
 }
-
-// reflectBuffer is the most a reflecting stream reads at once.
-const reflectBuffer = 64 << 10
