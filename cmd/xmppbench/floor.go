@@ -22,9 +22,9 @@ import (
 // parsing, no stream and no send queue. What it measures is the
 // machine's own latency for this traffic (two processes, loopback TCP,
 // the scheduler, and for a VM, its hypervisor): the floor under the
-// latency workload, which only that workload's excess is xmppcore's.
-// It needs the embedded peer, which sends back a reflecting stream's
-// bytes as they come.
+// latency workload. Only what that workload measures above it is
+// xmppcore's. It needs the embedded peer, which sends back a
+// reflecting stream's bytes as they come.
 func runFloor(ctx context.Context, t *target, p params) (workloadResult, error) {
 	res := workloadResult{Workload: "floor", Connections: 1, Rate: p.rate}
 	if !t.embedded {
