@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 )
@@ -66,9 +67,13 @@ type runFlags struct {
 	cf          clientFlags
 }
 
+// defaultWorkloads are the workloads run unless --workload says; against
+// a real server, all but the floor (which needs the embedded peer).
+const defaultWorkloads = "echo,sink,latency,floor,idle,idle-tls"
+
 func addRunFlags(fs *flag.FlagSet) *runFlags {
 	f := &runFlags{}
-	fs.StringVar(&f.workloads, "workload", "echo,sink,latency,floor,idle,idle-tls", "workloads to run, comma separated: echo, sink, latency, floor, idle, idle-tls")
+	fs.StringVar(&f.workloads, "workload", defaultWorkloads, "workloads to run, comma separated: echo, sink, latency, floor, idle, idle-tls (floor: the embedded peer only)")
 	fs.StringVar(&f.server, "server", "", "a real server, HOST:PORT (default: the embedded peer)")
 	fs.StringVar(&f.component, "component", "", "connect to --server as this XEP-0114 component")
 	fs.StringVar(&f.secret, "secret", "", "the component's shared secret")
@@ -126,6 +131,9 @@ func runWorkloads(name, text string, flags bool, args []string, stdout, stderr i
 // check validates the flags; the error is a usage message.
 func (f *runFlags) check() ([]string, *target, error) {
 	names := strings.Split(f.workloads, ",")
+	if f.workloads == defaultWorkloads && (*f.cf.jid != "" || f.server != "") {
+		names = slices.DeleteFunc(names, func(n string) bool { return n == "floor" })
+	}
 	for _, n := range names {
 		if workloads[n] == nil {
 			return nil, nil, fmt.Errorf("unknown workload %q (echo, sink, latency, floor, idle, idle-tls)", n)

@@ -6,11 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -351,5 +353,32 @@ func TestFloorNotOurs(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("the floor did not stop")
+	}
+}
+
+// The default workloads include the floor against the embedded peer
+// only; asked for by name, it stays (and says why it cannot run).
+func TestDefaultWorkloadsAgainstServers(t *testing.T) {
+	for _, c := range []struct {
+		args      []string
+		wantFloor bool
+	}{
+		{nil, true},
+		{[]string{"--server", "127.0.0.1:5347", "--component", "c.example", "--secret", "s"}, false},
+		{[]string{"--jid", "a@example.com", "--password", "p"}, false},
+		{[]string{"--workload", "latency,floor", "--server", "127.0.0.1:5347", "--component", "c.example", "--secret", "s"}, true},
+	} {
+		fs := flag.NewFlagSet("run", flag.ContinueOnError)
+		f := addRunFlags(fs)
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		names, _, err := f.check()
+		if err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		if got := slices.Contains(names, "floor"); got != c.wantFloor {
+			t.Errorf("%v: workloads %v; floor wanted: %v", c.args, names, c.wantFloor)
+		}
 	}
 }
