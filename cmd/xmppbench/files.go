@@ -14,8 +14,8 @@ const fileMargin = 1024
 // The embedded peer, started afterwards, inherits the limit, and needs
 // as many for its end of each stream. When the limit cannot be raised,
 // the error says what to do, before any stream is opened: without it,
-// the first stream over the limit failed only after its 30 s open
-// timeout (the peer could not accept it).
+// the stream past the limit got its connection but no stream header,
+// and failed only after its 30 s open timeout.
 func ensureOpenFiles(n uint64) error {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur >= n {

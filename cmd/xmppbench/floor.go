@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/xmppcore/xmppcore/fastxml"
 	"github.com/xmppcore/xmppcore/metrics"
+	"github.com/xmppcore/xmppcore/stream"
 )
 
 // runFloor is the latency workload without xmppcore: the same messages,
@@ -44,9 +43,10 @@ func runFloor(ctx context.Context, t *target, p params) (workloadResult, error) 
 		return res, fmt.Errorf("opening the stream: %w", err)
 	}
 	var hist metrics.Histogram
-	var received, errs atomic.Int64
+	var received, errs, reads, writes atomic.Int64
 	pc := &pacer{step: 1, total: total, interval: float64(time.Second) / p.rate, body: filler(p.size), errs: &errs, self: "bench@" + reflectDomain}
 	pc.write = func(b []byte, _ bool) (bool, error) { // under pc.mu
+		writes.Add(1)
 		_, err := nc.Write(b)
 		return true, err
 	}
@@ -64,6 +64,7 @@ func runFloor(ctx context.Context, t *target, p params) (workloadResult, error) 
 		have := 0
 		for received.Load() < total {
 			n, err := nc.Read(buf[have:])
+			reads.Add(1)
 			if err != nil {
 				readErr <- err
 				return
@@ -96,6 +97,10 @@ func runFloor(ctx context.Context, t *target, p params) (workloadResult, error) 
 	rerr := <-readErr
 	res.fill(before, after, received.Load())
 	res.Errors = errs.Load() + (total - received.Load())
+	if r := received.Load(); r > 0 {
+		res.ReadsPerStanza = float64(reads.Load()) / float64(r)
+		res.WritesPerStanza = float64(writes.Load()) / float64(r)
+	}
 	res.setLatency(&hist)
 	if errors.Is(rerr, errNotOurs) {
 		return res, rerr
@@ -126,8 +131,7 @@ func rawComponentOpen(nc net.Conn, domain, secret string) error {
 			id = string(a.Raw())
 		}
 	}
-	sum := sha1.Sum([]byte(id + secret))
-	if _, err := io.WriteString(nc, "<handshake>"+hex.EncodeToString(sum[:])+"</handshake>"); err != nil {
+	if _, err := nc.Write(stream.ComponentHandshake(nil, id, secret)); err != nil {
 		return err
 	}
 	var e fastxml.Element
