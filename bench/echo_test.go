@@ -28,7 +28,8 @@ import (
 // stanza: ns/op is the time per stanza, allocs/op the allocations per
 // stanza of the component, cpu-ns/op the component's CPU time per
 // stanza (this process's user + system time; the server's is its own)
-// and sys-ns/op the system part of it.
+// and sys-ns/op the system part of it; peer-cpu-ns/op is the server's
+// CPU time per stanza.
 
 const (
 	benchDomain = "echo.bench.example"
@@ -89,6 +90,9 @@ func runEcho(b *testing.B, c component, sink bool) {
 	b.ReportMetric(float64(b.N)/r.elapsed.Seconds(), "stanzas/s")
 	b.ReportMetric(float64(r.user+r.sys)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(r.sys)/float64(b.N), "sys-ns/op")
+	if r.peerCPU > 0 {
+		b.ReportMetric(float64(r.peerCPU)/float64(b.N), "peer-cpu-ns/op")
+	}
 	if st := r.stats; st != nil {
 		b.ReportMetric(float64(st.Reads.Load())/float64(b.N), "reads/op")
 		b.ReportMetric(float64(st.Writes.Load())/float64(b.N), "writes/op")
@@ -99,6 +103,7 @@ func runEcho(b *testing.B, c component, sink bool) {
 type runResult struct {
 	elapsed, user, sys time.Duration
 	replies            int
+	peerCPU            time.Duration // the peer process's user + system time, start-up included
 	stats              *stream.Stats // xmppcore's counters, or nil
 }
 
@@ -117,7 +122,12 @@ func run(tb testing.TB, c component, n int, sink bool) runResult {
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
-	defer cmd.Wait()
+	waited := false
+	defer func() {
+		if !waited {
+			cmd.Wait()
+		}
+	}()
 	// A component that stops answering must fail the run, not hang it.
 	watchdog := time.AfterFunc(peerTimeout, func() { cmd.Process.Kill() })
 	defer watchdog.Stop()
@@ -146,6 +156,13 @@ func run(tb testing.TB, c component, n int, sink bool) runResult {
 	}
 	user1, sys1 := cpuTime()
 	r.user, r.sys, r.stats = user1-user0, sys1-sys0, lastStats
+	// The peer exits once it has printed its result.
+	waited = true
+	if cmd.Wait() == nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			r.peerCPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		}
+	}
 	return r
 }
 

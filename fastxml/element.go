@@ -1,7 +1,6 @@
 package fastxml
 
 import (
-	"bytes"
 	"errors"
 )
 
@@ -367,16 +366,6 @@ func (e *Element) is(d *node, space, local string) bool {
 		string(e.raw[l:d.qEnd]) == local && string(e.space(d)) == space
 }
 
-// isIn is is with the namespace as bytes, without converting it.
-func (e *Element) isIn(d *node, space []byte, local string) bool {
-	l := d.qStart
-	if d.colon >= 0 {
-		l = d.colon + 1
-	}
-	return int(d.qEnd-l) == len(local) && int(d.space.n) == len(space) &&
-		string(e.raw[l:d.qEnd]) == local && bytes.Equal(e.space(d), space)
-}
-
 // Is reports whether n is an element named (space, local).
 func (n Node) Is(space, local string) bool {
 	if !n.Valid() {
@@ -420,23 +409,70 @@ func (n Node) Attr(space, local string) (Attr, bool) {
 	// bytes needs no other.
 	key := uint32(len(local))<<16 | uint32(local[0])<<8 | uint32(local[len(local)-1])
 	attrs := e.attrs[d.attr0 : d.attr0+d.nattr]
+	if len(space) == 0 {
+		// No namespace: only an unprefixed attribute, whose local name
+		// is its whole name (a prefixed one always has a namespace).
+		for i := range attrs {
+			r := &attrs[i]
+			if r.key == key && r.colon < 0 && r.flags&attrNSDecl == 0 && midEqual(e.raw[r.qStart:r.qEnd], local) {
+				return Attr{r, e.raw, e.names}, true
+			}
+		}
+		return Attr{}, false
+	}
 	for i := range attrs {
 		r := &attrs[i]
-		if r.key != key || r.flags&attrNSDecl != 0 || int(r.space.n) != len(space) {
+		if r.key != key || r.colon < 0 || r.flags&attrNSDecl != 0 || int(r.space.n) != len(space) {
 			continue
 		}
-		l := r.qStart
-		if r.colon >= 0 {
-			l = r.colon + 1
-		}
-		if int(r.qEnd-l) != len(local) || len(local) > 2 && string(e.raw[l+1:r.qEnd-1]) != local[1:len(local)-1] {
+		if !midEqual(e.raw[r.colon+1:r.qEnd], local) {
 			continue
 		}
-		if len(space) == 0 || string(e.names[r.space.off:r.space.off+r.space.n]) == space {
+		if string(e.names[r.space.off:r.space.off+r.space.n]) == space {
 			return Attr{r, e.raw, e.names}, true
 		}
 	}
 	return Attr{}, false
+}
+
+// Lang returns the element's xml:lang attribute, if it has one: what
+// Attr(XMLNamespace, "lang") returns, with a quicker answer for the
+// usual element without prefixed attributes (XMPP's stream layer asks
+// it of every stanza, RFC 6120 §8.1.5).
+func (n Node) Lang() (Attr, bool) {
+	if !n.IsElement() {
+		return Attr{}, false
+	}
+	d := n.node()
+	attrs := n.e.attrs[d.attr0 : d.attr0+d.nattr]
+	for i := range attrs {
+		if r := &attrs[i]; r.colon >= 0 && r.key == langKey {
+			return n.Attr(XMLNamespace, "lang")
+		}
+	}
+	return Attr{}, false
+}
+
+// langKey is attrKey("lang").
+const langKey = 4<<16 | 'l'<<8 | 'g'
+
+// midEqual reports whether name equals local, given that their keys
+// (attrKey) are equal: same length, first and last byte. Attribute
+// names are short; the bytes between are compared in the loop rather
+// than with a call.
+func midEqual(name []byte, local string) bool {
+	if len(name) != len(local) {
+		return false
+	}
+	if len(local) > 16 {
+		return string(name) == local
+	}
+	for i := 1; i < len(local)-1; i++ {
+		if name[i] != local[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // AppendAttr appends the decoded value of the attribute (space, local)
@@ -513,10 +549,21 @@ func (n Node) ChildLocal(local string) Node {
 		return Node{}
 	}
 	e := n.e
-	space := e.space(n.node())
-	for c := n.node().first; c >= 0; c = e.nodes[c].next {
+	p := n.node()
+	for c := p.first; c >= 0; c = e.nodes[c].next {
 		d := &e.nodes[c]
-		if d.kind == StartElement && e.isIn(d, space, local) {
+		if d.kind != StartElement {
+			continue
+		}
+		l := d.qStart
+		if d.colon >= 0 {
+			l = d.colon + 1
+		}
+		// A child in its parent's namespace usually shares its span
+		// (the same binding, or both unbound); otherwise the names are
+		// compared.
+		if int(d.qEnd-l) == len(local) && string(e.raw[l:d.qEnd]) == local &&
+			(d.space == p.space || string(e.space(d)) == string(e.space(p))) {
 			return Node{e, c}
 		}
 	}

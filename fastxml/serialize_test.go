@@ -134,3 +134,87 @@ func TestAttrMatchesWholeName(t *testing.T) {
 		}
 	}
 }
+
+// Attr, Lang and ChildLocal tell namespaces apart whether a name's
+// namespace comes from the binding every element inherits, from a
+// declaration that repeats it, or from another one; and no attribute
+// is found under a namespace it is not in.
+func TestLookupsByNamespace(t *testing.T) {
+	const in = `<m xmlns='urn:a' xmlns:p='urn:p' lang='plain' p:lang='p' to='x'>` +
+		`<c xmlns:xml='http://www.w3.org/XML/1998/namespace' xml:lang='declared'/>` +
+		`<b xmlns='urn:b'/><b xml:lang='en'/><b xmlns='urn:a'>same</b></m>`
+	s := NewScanner(strings.NewReader(in), Options{})
+	if _, err := s.Next(); err != nil {
+		t.Fatal(err)
+	}
+	var e Element
+	if err := s.ReadElement(&e); err != nil {
+		t.Fatal(err)
+	}
+	root := e.Root()
+	c := root.FirstElement()
+	b0 := c.NextElement()
+	b1 := b0.NextElement()
+	for _, tc := range []struct {
+		name         string
+		n            Node
+		space, local string
+		want         string // "" for none
+	}{
+		{"unprefixed", root, "", "lang", "plain"},
+		{"prefixed", root, "urn:p", "lang", "p"},
+		{"no xml:lang on the root", root, XMLNamespace, "lang", ""},
+		{"a prefixed name is not unprefixed", root, "", "p:lang", ""},
+		{"no such namespace", root, "urn:q", "lang", ""},
+		{"an unprefixed name has no namespace", root, "urn:a", "to", ""},
+		{"xml:lang bound again by a declaration", c, XMLNamespace, "lang", "declared"},
+		{"xml:lang", b1, XMLNamespace, "lang", "en"},
+		{"xml:lang is not unprefixed", b1, "", "lang", ""},
+		{"declarations are not attributes", root, XMLNSNamespace, "p", ""},
+	} {
+		a, ok := tc.n.Attr(tc.space, tc.local)
+		if got := string(a.Raw()); ok != (tc.want != "") || got != tc.want {
+			t.Errorf("%s: Attr(%q, %q) = %q, %v; want %q", tc.name, tc.space, tc.local, got, ok, tc.want)
+		}
+		if tc.space != XMLNamespace || tc.local != "lang" {
+			continue
+		}
+		l, ok := tc.n.Lang()
+		if got := string(l.Raw()); ok != (tc.want != "") || got != tc.want {
+			t.Errorf("%s: Lang() = %q, %v; want %q", tc.name, got, ok, tc.want)
+		}
+	}
+	if l, ok := root.Lang(); ok {
+		t.Errorf("root: Lang() = %q; it has lang and p:lang, not xml:lang", l.Raw())
+	}
+	if l, ok := (Node{}).Lang(); ok || l.Raw() != nil {
+		t.Errorf("zero Node: Lang() = %q, %v", l.Raw(), ok)
+	}
+	// The first <b> is in urn:b, the second inherits urn:a, the third
+	// declares urn:a again: ChildLocal finds the second, in m's
+	// namespace, and skips the first.
+	if got := root.ChildLocal("b"); got != b1 {
+		t.Errorf("ChildLocal(b) = node %v, want the second <b> (%v)", got, b1)
+	}
+	b2 := b1.NextElement()
+	if got := b0.NextElement().NextElement(); got != b2 || string(b2.Space()) != "urn:a" {
+		t.Fatalf("third <b>: %v in %q", got, b2.Space())
+	}
+	if got := root.ChildLocal("c"); got != c {
+		t.Errorf("ChildLocal(c) = %v, want %v", got, c)
+	}
+	if got := root.ChildLocal("d"); got.Valid() {
+		t.Errorf("ChildLocal(d) = %v, want none", got)
+	}
+	// A child that declares its parent's namespace again is in it.
+	s.Reset(strings.NewReader(`<m xmlns='urn:a'><y xmlns='urn:b'/><y xmlns='urn:a'>again</y></m>`))
+	if _, err := s.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReadElement(&e); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Root().ChildLocal("y"); string(got.AppendText(nil)) != "again" {
+		t.Errorf("ChildLocal(y) = %q, want the <y> that declares urn:a again", got.Raw())
+	}
+}

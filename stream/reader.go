@@ -58,6 +58,7 @@ type Reader struct {
 	s       *fastxml.Scanner
 	cfg     ReaderConfig
 	header  Header
+	kind    contentKind // of header.ContentNamespace
 	started bool
 	closed  bool
 	err     error
@@ -182,6 +183,7 @@ func (r *Reader) ReadHeader() (*Header, error) {
 			Text: "xml:lang of the stream header is longer than ReaderConfig.MaxLangBytes"})
 	}
 	r.header = h
+	r.kind = kindOf(h.ContentNamespace)
 	r.started = true
 	return &r.header, nil
 }
@@ -216,11 +218,11 @@ func (r *Reader) Next(e *fastxml.Element) error {
 	switch k {
 	case fastxml.WholeElement:
 		root := e.Root()
-		if !FirstLevelAllowed(r.header.ContentNamespace, root.Space(), root.Local()) {
+		if !r.kind.allows(r.header.ContentNamespace, root.Space(), root.Local()) {
 			return r.fail(&Error{Condition: ErrUnsupportedStanzaType, Offset: e.Offset(),
 				Text: "<" + string(root.Local()) + "/> in " + r.header.ContentNamespace + " is not a stanza"})
 		}
-		if lang, ok := root.Attr(fastxml.XMLNamespace, "lang"); ok && r.langTooLong(lang) {
+		if lang, ok := root.Lang(); ok && r.langTooLong(lang) {
 			return r.fail(&Error{Condition: ErrPolicyViolation, Offset: e.Offset(),
 				Text: "xml:lang of a first-level element is longer than ReaderConfig.MaxLangBytes"})
 		}
@@ -278,21 +280,40 @@ func (r *Reader) ReadTrailer() error {
 //     ReaderConfig.ContentNamespaces), the stream layer does not know
 //     the stanzas, and everything passes.
 func FirstLevelAllowed(contentNS string, space, local []byte) bool {
-	if string(space) != contentNS {
-		return true
-	}
+	return kindOf(contentNS).allows(contentNS, space, local)
+}
+
+// contentKind sorts content namespaces by the first-level elements
+// they allow (see FirstLevelAllowed): the Reader sorts its header's
+// once, instead of comparing it with each known namespace per stanza.
+type contentKind uint8
+
+const (
+	kindOther     contentKind = iota // a namespace the stream layer does not know
+	kindStanzas                      // jabber:client, jabber:server
+	kindComponent                    // jabber:component:accept
+)
+
+func kindOf(contentNS string) contentKind {
 	switch contentNS {
 	case NSClient, NSServer:
+		return kindStanzas
 	case NSComponent:
-		if string(local) == "handshake" {
-			return true
-		}
-	default:
+		return kindComponent
+	}
+	return kindOther
+}
+
+// allows is FirstLevelAllowed for a content namespace of kind k.
+func (k contentKind) allows(contentNS string, space, local []byte) bool {
+	if k == kindOther || string(space) != contentNS {
 		return true
 	}
 	switch string(local) {
 	case "message", "presence", "iq":
 		return true
+	case "handshake":
+		return k == kindComponent
 	}
 	return false
 }
