@@ -435,6 +435,13 @@ func (s *Stream) Run(ctx context.Context) error {
 	return s.err
 }
 
+// busyRead is the read size from which a socket is taken to be busy
+// (rawSocket.setBusy): the peer is ahead of the reader, and more input
+// is likely queued behind it. Smaller reads, a stanza or a few at a
+// time, leave it as it is: each would otherwise cost two setsockopt
+// calls around the wait that follows it.
+const busyRead = 16 << 10
+
 // wakeEvery bounds how many stanzas the reader commits to the dispatch
 // ring before it wakes the dispatcher.
 const wakeEvery = 32
@@ -461,14 +468,41 @@ func (b beforeRead) Read(p []byte) (int, error) {
 	} else {
 		s.in.Wake()
 	}
-	n, err := s.conn.Read(p)
+	n, err := s.read(p)
 	s.afterRead(n)
 	return n, err
+}
+
+// read is a read from the connection. A busy socket (rawSocket.setBusy)
+// is read without waiting first; only when it has nothing does the net
+// package wait for it, once its low-water mark is back at one byte.
+func (s *Stream) read(p []byte) (int, error) {
+	if !s.sock.busy {
+		return s.conn.Read(p)
+	}
+	n, err := s.sock.Read(p)
+	switch {
+	case err == nil || err == io.EOF:
+		return n, err
+	case err == errAgain:
+		s.sock.setWaiting()
+		return s.conn.Read(p)
+	case errors.Is(err, net.ErrClosed):
+		return s.conn.Read(p) // the net package's own error for it
+	}
+	// An error the read took from the socket: returned as the net
+	// package would have (the socket no longer has it).
+	s.keepReadErr(err)
+	err, s.readErr = s.readErr, nil
+	return 0, err
 }
 
 // afterRead counts a read of n bytes, and with Config.Inline holds the
 // replies to what it brought.
 func (s *Stream) afterRead(n int) {
+	if n >= busyRead {
+		s.sock.setBusy() // more is likely queued behind a read this large
+	}
 	if n > 0 {
 		s.sawRead()
 		if m := s.cfg.Metrics; m != nil {
@@ -746,7 +780,10 @@ func (s *Stream) idle() bool {
 		}
 		return false
 	}
-	// Quiet for now. A busy peer sends its next chunk within
+	// Quiet for now: whoever waits for the socket from here on needs it
+	// to say readable at the first byte.
+	s.sock.setWaiting()
+	// A busy peer sends its next chunk within
 	// microseconds: wait for it here, on this goroutine, rather than
 	// end the burst (a goroutine's end and start and a hand-off to Run's
 	// goroutine every time, which costs a busy stream about a quarter

@@ -12,7 +12,10 @@ const canTryWrite = false
 
 // rawSocket is unused where there are no non-blocking socket reads
 // and writes (a Stream has no raw socket there: rc stays nil).
-type rawSocket struct{ rc syscall.RawConn }
+type rawSocket struct {
+	rc   syscall.RawConn
+	busy bool // never set here
+}
 
 func (*rawSocket) tryWrite([]byte) (int, error) {
 	return 0, errors.New("stream: no non-blocking socket writes on this system")
@@ -23,3 +26,6 @@ func (*rawSocket) Read([]byte) (int, error) {
 }
 
 func socketHasInput(uintptr) (bool, error) { return true, nil }
+
+func (*rawSocket) setBusy()    {}
+func (*rawSocket) setWaiting() {}
