@@ -65,16 +65,23 @@ bench-echo:
 	cd bench && $(GO) test -run XXX -bench Component -benchtime 200000x -count $(COUNT) . | tee $(CACHE)/bench-echo.txt
 	$(BENCHSTAT) $(CACHE)/bench-echo.txt
 
-## bench-peers: the component echo and sink benchmarks, COUNT runs each,
+## bench-peers: the component echo and sink benchmarks, COUNT rounds,
 ## as a table of medians per component: stanzas/s, CPU ns and allocations
 ## per stanza, xmppcore-inline's stanzas/s over each one's and each one's
-## share of the raw pipe (bench/cmd/peerratio). Each run lasts about a
+## share of the raw pipe (bench/cmd/peerratio). Each round runs every
+## component once, so that the ratios compare runs made minutes apart at
+## most, not one component's six runs with another's six made later (this
+## VM's speed drifts by a third within minutes). Each run lasts about a
 ## second or more: 2,000,000 stanzas for xmppcore and the raw pipe
 ## (200,000 took 70-250 ms, mostly start-up), 200,000 for the others.
 bench-peers:
 	mkdir -p $(CACHE)
-	cd bench && $(GO) test -run XXX -bench 'Component(Echo|Sink)/(xmppcore|xmppcore-inline|rawpipe)$$' -benchtime 2000000x -count $(COUNT) . | tee $(CACHE)/bench-peers.txt
-	cd bench && $(GO) test -run XXX -bench 'Component(Echo|Sink)/(gosrc|mellium)$$' -benchtime 200000x -count $(COUNT) . | tee -a $(CACHE)/bench-peers.txt
+	cd bench && $(GO) test -c -o $(CACHE)/bench.test .
+	rm -f $(CACHE)/bench-peers.txt
+	cd bench && for i in $$(seq $(COUNT)); do \
+		$(CACHE)/bench.test -test.run XXX -test.bench 'Component(Echo|Sink)/(xmppcore|xmppcore-inline|rawpipe)$$' -test.benchtime 2000000x -test.count 1 | tee -a $(CACHE)/bench-peers.txt; \
+		$(CACHE)/bench.test -test.run XXX -test.bench 'Component(Echo|Sink)/(gosrc|mellium)$$' -test.benchtime 200000x -test.count 1 | tee -a $(CACHE)/bench-peers.txt; \
+	done
 	cd bench && $(GO) run ./cmd/peerratio $(CACHE)/bench-peers.txt
 
 clean-cache:
