@@ -22,7 +22,11 @@
 // read everything waits up to Config.ReadLinger (1 ms) for more where it
 // is; after that it waits with its read buffer back in a shared pool:
 // an idle inline stream is one parked goroutine on a 2 KiB stack and no
-// buffers. Send may be called from any goroutine; SendAppend builds
+// buffers. While a socket is ahead of its reader (a read of 16 KiB or
+// more), the reader reads it without waiting and, on Linux, raises its
+// receive low-water mark, so that the runtime's poller is not woken for
+// every packet nobody waits for; the mark is back at one byte before
+// any wait (lowat_linux.go). Send may be called from any goroutine; SendAppend builds
 // the stanza straight into the send queue instead of into a buffer of
 // its own (the echo benchmarks' handlers do).
 //
