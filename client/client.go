@@ -509,7 +509,9 @@ func (n *negotiation) handshake(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	tc := tls.Client(n.raw, c)
+	// The TLS layer reads the socket on the stream's behalf: read it as
+	// the stream reads one (see stream.BusySocket).
+	tc := tls.Client(stream.BusySocket(n.raw), c)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		te := &TLSError{Cause: tlsCause(err), Err: err}
 		var ve *tls.CertificateVerificationError

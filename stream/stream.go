@@ -822,9 +822,13 @@ func (s *Stream) hasInput(fd uintptr) bool {
 // keepReadErr keeps the error errno that a peek or a non-blocking read
 // took from the socket, for the scanner's next read to return as the
 // net package would have.
-func (s *Stream) keepReadErr(errno error) {
-	s.readErr = &net.OpError{Op: "read", Net: s.conn.LocalAddr().Network(),
-		Source: s.conn.LocalAddr(), Addr: s.conn.RemoteAddr(), Err: os.NewSyscallError("read", errno)}
+func (s *Stream) keepReadErr(errno error) { s.readErr = readError(s.conn, errno) }
+
+// readError is the error the net package returns for a read of conn
+// that failed with errno.
+func readError(conn net.Conn, errno error) error {
+	return &net.OpError{Op: "read", Net: conn.LocalAddr().Network(),
+		Source: conn.LocalAddr(), Addr: conn.RemoteAddr(), Err: os.NewSyscallError("read", errno)}
 }
 
 // inputOrRelease is readBursts' wait: true once the socket has input

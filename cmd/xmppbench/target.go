@@ -212,7 +212,7 @@ func (t *target) openTLS(ctx context.Context, domain string, setup func(*conn)) 
 	if err != nil {
 		return nil, err
 	}
-	tc := tls.Client(nc, t.tlsConfig)
+	tc := tls.Client(stream.BusySocket(nc), t.tlsConfig)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		nc.Close()
 		return nil, err
