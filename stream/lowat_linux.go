@@ -17,7 +17,7 @@ const busyLowat = 256 << 10
 func (r *rawSocket) setBusy() {
 	if !r.busy && r.rc != nil {
 		r.busy = true
-		r.setLowat(busyLowat)
+		r.applyMark()
 	}
 }
 
@@ -25,18 +25,22 @@ func (r *rawSocket) setBusy() {
 func (r *rawSocket) setWaiting() {
 	if r.busy {
 		r.busy = false
-		r.setLowat(1)
+		r.applyMark()
 	}
 }
 
-func (r *rawSocket) setLowat(n int) {
+// applyMark sets SO_RCVLOWAT to what busy says.
+func (r *rawSocket) applyMark() {
 	if r.lowatFn == nil {
-		r.lowatFn = r.applyLowat
+		r.lowatFn = r.setLowat
 	}
-	r.lowat = n
 	r.rc.Control(r.lowatFn)
 }
 
-func (r *rawSocket) applyLowat(fd uintptr) {
-	syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVLOWAT, r.lowat)
+func (r *rawSocket) setLowat(fd uintptr) {
+	n := 1
+	if r.busy {
+		n = busyLowat
+	}
+	syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVLOWAT, n)
 }

@@ -23,8 +23,7 @@ type rawSocket struct {
 	err             error
 	readFn, writeFn func(fd uintptr) bool
 	lowatFn         func(fd uintptr)
-	lowat           int  // the SO_RCVLOWAT to set (lowatFn's argument)
-	busy            bool // SO_RCVLOWAT is busyLowat: see setBusy (Linux only)
+	busy            bool // SO_RCVLOWAT is busyLowat, else 1: see setBusy (Linux only)
 }
 
 // tryWrite writes as much of b to the socket as it takes without
