@@ -435,6 +435,31 @@ func (n Node) Attr(space, local string) (Attr, bool) {
 	return Attr{}, false
 }
 
+// QuotedAttr returns the unprefixed attribute local as it was written,
+// between its quotes (what Attr("", local).Quoted() returns), or nil
+// when the element has none: a value to copy into another stanza as it
+// came (stanza.Builder.AttrQuoted), found without building an Attr.
+func (n Node) QuotedAttr(local string) []byte {
+	e := n.e
+	if e == nil || n.i < 0 || len(local) == 0 {
+		return nil
+	}
+	e.check()
+	d := &e.nodes[n.i]
+	if d.kind != StartElement {
+		return nil
+	}
+	key := uint32(len(local))<<16 | uint32(local[0])<<8 | uint32(local[len(local)-1])
+	attrs := e.attrs[d.attr0 : d.attr0+d.nattr]
+	for i := range attrs {
+		r := &attrs[i]
+		if r.key == key && r.colon < 0 && r.flags&attrNSDecl == 0 && midEqual(e.raw[r.qStart:r.qEnd], local) {
+			return e.raw[r.vStart-1 : r.vEnd+1]
+		}
+	}
+	return nil
+}
+
 // Lang returns the element's xml:lang attribute, if it has one: what
 // Attr(XMLNamespace, "lang") returns, with a quicker answer for the
 // usual element without prefixed attributes (XMPP's stream layer asks

@@ -132,6 +132,11 @@ func TestAttrMatchesWholeName(t *testing.T) {
 		if got := string(a.Raw()); ok != (c.want != "") || got != c.want {
 			t.Errorf("Attr(%q, %q) = %q, %v; want %q", c.space, c.local, got, ok, c.want)
 		}
+		if c.space == "" {
+			if q := e.Root().QuotedAttr(c.local); string(q) != string(a.Quoted()) {
+				t.Errorf("QuotedAttr(%q) = %q; want %q", c.local, q, a.Quoted())
+			}
+		}
 	}
 }
 
@@ -176,6 +181,11 @@ func TestLookupsByNamespace(t *testing.T) {
 		if got := string(a.Raw()); ok != (tc.want != "") || got != tc.want {
 			t.Errorf("%s: Attr(%q, %q) = %q, %v; want %q", tc.name, tc.space, tc.local, got, ok, tc.want)
 		}
+		if tc.space == "" {
+			if q := tc.n.QuotedAttr(tc.local); string(q) != string(a.Quoted()) || (q == nil) != !ok {
+				t.Errorf("%s: QuotedAttr(%q) = %q, want %q", tc.name, tc.local, q, a.Quoted())
+			}
+		}
 		if tc.space != XMLNamespace || tc.local != "lang" {
 			continue
 		}
@@ -189,6 +199,12 @@ func TestLookupsByNamespace(t *testing.T) {
 	}
 	if l, ok := (Node{}).Lang(); ok || l.Raw() != nil {
 		t.Errorf("zero Node: Lang() = %q, %v", l.Raw(), ok)
+	}
+	if q := (Node{}).QuotedAttr("to"); q != nil {
+		t.Errorf("zero Node: QuotedAttr = %q", q)
+	}
+	if text := b1.NextElement().FirstChild(); !text.IsText() || text.QuotedAttr("to") != nil {
+		t.Errorf("a text node has no attributes: %v %q", text.IsText(), text.QuotedAttr("to"))
 	}
 	// The first <b> is in urn:b, the second inherits urn:a, the third
 	// declares urn:a again: ChildLocal finds the second, in m's

@@ -16,32 +16,31 @@ import (
 // they were received (no decoding and re-encoding).
 func AppendReply(b *stanza.Builder, dst []byte, msg fastxml.Node) []byte {
 	// The scanner keyed each attribute by length, first and last byte,
-	// so each lookup is a few compares.
-	from, hasFrom := msg.Attr("", "from")
-	to, hasTo := msg.Attr("", "to")
-	typ, hasType := msg.Attr("", "type")
+	// so each lookup is a few compares, and a value found is the bytes
+	// received, quotes and all.
+	from, to, typ := msg.QuotedAttr("from"), msg.QuotedAttr("to"), msg.QuotedAttr("type")
 	body := msg.ChildLocal("body")
 	if plainText(body) {
 		// The common case, written out: what the Builder would write,
 		// without its bookkeeping of open elements.
 		dst = append(dst, "<message"...)
-		dst = appendAttr(dst, " to=", from.Quoted())
-		dst = appendAttr(dst, " from=", to.Quoted())
-		dst = appendAttr(dst, " type=", typ.Quoted())
+		dst = appendAttr(dst, " to=", from)
+		dst = appendAttr(dst, " from=", to)
+		dst = appendAttr(dst, " type=", typ)
 		dst = append(dst, "><body>"...)
 		dst = append(dst, body.RawContent()...)
 		return append(dst, "</body></message>"...)
 	}
 	b.ResetAppend(dst)
 	b.Start("message")
-	if hasFrom {
-		b.AttrQuoted("to", from.Quoted())
+	if from != nil {
+		b.AttrQuoted("to", from)
 	}
-	if hasTo {
-		b.AttrQuoted("from", to.Quoted())
+	if to != nil {
+		b.AttrQuoted("from", to)
 	}
-	if hasType {
-		b.AttrQuoted("type", typ.Quoted())
+	if typ != nil {
+		b.AttrQuoted("type", typ)
 	}
 	b.Start("body").ContentFrom(body).End().End()
 	return b.Bytes()
