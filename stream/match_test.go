@@ -254,3 +254,21 @@ func TestWriterCoalesces(t *testing.T) {
 	}
 	t.Logf("%d stanzas in %d writes", n, writes)
 }
+
+// Stanza.Attr gives an unprefixed attribute's raw value: nil when there
+// is none, empty (not nil) when it is empty, and never a prefixed one.
+func TestStanzaAttr(t *testing.T) {
+	st := stanzaOf(t, `<message xmlns='jabber:client' xmlns:a='urn:a' id='' a:to='p' to='r&amp;d' type="chat"/>`)
+	for _, c := range []struct {
+		local string
+		want  string
+		isNil bool
+	}{
+		{"id", "", false}, {"to", "r&amp;d", false}, {"type", "chat", false}, {"from", "", true}, {"a:to", "", true},
+	} {
+		got := st.Attr(c.local)
+		if string(got) != c.want || (got == nil) != c.isNil {
+			t.Errorf("Attr(%q) = %q (nil %v), want %q (nil %v)", c.local, got, got == nil, c.want, c.isNil)
+		}
+	}
+}

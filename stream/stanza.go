@@ -69,9 +69,9 @@ func (st *Stanza) Is(space, local string) bool { return st.Root().Is(space, loca
 // decoding are rare in addressing attributes: use Root().Attr for
 // those).
 func (st *Stanza) Attr(local string) []byte {
-	a, ok := st.Root().Attr("", local)
-	if !ok {
+	q := st.Root().QuotedAttr(local)
+	if q == nil {
 		return nil
 	}
-	return a.Raw()
+	return q[1 : len(q)-1]
 }
