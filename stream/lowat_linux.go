@@ -10,8 +10,8 @@ const busyLowat = 256 << 10
 // readable. Arriving data then does not make the socket "readable" for
 // the runtime's poller until that much is queued, so the poller's
 // thread is not woken for every packet while no goroutine waits (on a
-// busy stream with an idle P, that wake-up per packet cost a quarter
-// of the process's CPU time). Reads that do not wait are not affected:
+// busy echo stream with an idle P, that wake-up per packet cost about
+// a sixth of the process's CPU time). Reads that do not wait are not affected:
 // they return what there is. setWaiting lowers the mark back to one
 // byte before anyone waits.
 func (r *rawSocket) setBusy() {
