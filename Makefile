@@ -30,8 +30,13 @@ vet:
 conformance:
 	$(GO) run ./internal/cmd/fetchxmlconf -dir $(XMLCONF)
 
+# The client package's interop tests (real servers, connections cut
+# under stream management) run after the others rather than beside them:
+# starved of CPU by the other packages' tests, a stream-management
+# interop run stalled now and then (see bench/RESULTS.md, 2026-12-07).
 test-race:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/client$$')
+	$(GO) test -race -count=1 ./client
 
 # Allocation counts, write batching and the default xmppbench run, which
 # the race detector distorts.
