@@ -422,7 +422,16 @@ func (m *SM) attach(q *sendQueue) (resend []byte, ends []int) {
 		end += n
 		ends = append(ends, end)
 	}
-	return append([]byte(nil), m.buf[m.off:]...), ends
+	resend = append([]byte(nil), m.buf[m.off:]...)
+	// The resent stanzas ask for their acknowledgement, with the ack
+	// timer running: a server that lost them (Prosody 0.12 can, when a
+	// cut left its parser inside a stanza) would otherwise leave them
+	// unacknowledged, and the session stalled, for as long as nothing
+	// new is sent. The <r/> goes with the last of them.
+	resend = append(resend, smAsk...)
+	ends[len(ends)-1] = len(resend)
+	m.asking, m.asked, m.waitSince = true, m.sent, time.Now()
+	return resend, ends
 }
 
 // trackLocked records a stanza queued on q, under q's lock, and
