@@ -33,7 +33,7 @@ conformance:
 # The client package's interop tests (real servers, connections cut
 # under stream management) run after the others rather than beside them:
 # starved of CPU by the other packages' tests, a stream-management
-# interop run stalled now and then, and one lost a message (see
+# interop run stalled now and then, and one came a message short (see
 # bench/RESULTS.md, 2026-12-07).
 test-race:
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/client$$')
