@@ -51,24 +51,33 @@ type busySocket struct {
 func (b *busySocket) Read(p []byte) (int, error) {
 	var n int
 	var err error
-	if !b.sock.busy {
-		n, err = b.Conn.Read(p)
+	if b.sock.busy {
+		n, err = b.sock.readBusy(b.Conn, p)
 	} else {
-		switch n, err = b.sock.Read(p); {
-		case err == nil || err == io.EOF:
-		case err == errAgain:
-			b.sock.setWaiting()
-			n, err = b.Conn.Read(p)
-		case errors.Is(err, net.ErrClosed):
-			n, err = b.Conn.Read(p) // the net package's own error for it
-		default:
-			// An error the read took from the socket, which no longer has
-			// it: returned as the net package would have.
-			n, err = 0, readError(b.Conn, err)
-		}
+		n, err = b.Conn.Read(p)
 	}
 	if n >= busyLayerRead {
 		b.sock.setBusy()
 	}
 	return n, err
+}
+
+// readBusy reads a busy socket (setBusy), conn's, without waiting
+// first; only when it has nothing does conn's Read wait for it, once
+// the low-water mark is back at one byte. Its errors are the ones
+// conn's Read would have returned.
+func (r *rawSocket) readBusy(conn net.Conn, p []byte) (int, error) {
+	n, err := r.Read(p)
+	switch {
+	case err == nil || err == io.EOF:
+		return n, err
+	case err == errAgain:
+		r.setWaiting()
+		return conn.Read(p)
+	case errors.Is(err, net.ErrClosed):
+		return conn.Read(p) // the net package's own error for it
+	}
+	// An error the read took from the socket, which no longer has it:
+	// returned as the net package would have.
+	return 0, readError(conn, err)
 }

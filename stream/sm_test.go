@@ -157,21 +157,8 @@ func TestSecurityCase21CountersWrap(t *testing.T) {
 // never be tracked.
 func TestSMResumeResendsUnacked(t *testing.T) {
 	m := enabledSM(t, &SM{})
-	s1, p1, done1 := runStream(t, Config{SM: m}, nil)
-	sendMessages(t, s1, 0, 4)
-	p1.expect(`<message id='m0'/>`)
-	p1.expect(smR)
-	p1.write(smA(1))
-	waitAcked(t, m, 1)
-	p1.conn.Close() // the connection is cut: no footer
-	if err := waitRun(t, done1); err == nil {
-		t.Fatal("Run of a cut stream returned nil")
-	}
 	// The server got m0 and m1 and says so in <resumed/>.
-	ok, err := m.HandleResumed(smElement(t, `<resumed xmlns='urn:xmpp:sm:3' h='2' previd='sm-1'/>`), nil)
-	if !ok || err != nil {
-		t.Fatalf("resumed: %v %v", ok, err)
-	}
+	s1 := sendCutResume(t, m, 4, 2)
 	s2, p2, done2 := runStream(t, Config{SM: m}, func(s *Stream) {
 		sendMessages(t, s, 4, 5) // sent before Run: after the resent ones
 	})
@@ -190,6 +177,28 @@ func TestSMResumeResendsUnacked(t *testing.T) {
 	if err := waitRun(t, done2); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// sendCutResume sends messages m0 to m(n-1) on a Stream with m, has m0
+// acknowledged, cuts the connection (no footer), and resumes m with
+// the server's count h. It returns the cut Stream.
+func sendCutResume(t *testing.T, m *SM, n int, h uint32) *Stream {
+	t.Helper()
+	s, p, done := runStream(t, Config{SM: m}, nil)
+	sendMessages(t, s, 0, n)
+	p.expect(`<message id='m0'/>`)
+	p.expect(smR)
+	p.write(smA(1))
+	waitAcked(t, m, 1)
+	p.conn.Close() // the connection is cut: no footer
+	if err := waitRun(t, done); err == nil {
+		t.Fatal("Run of a cut stream returned nil")
+	}
+	resumed := fmt.Sprintf(`<resumed xmlns='urn:xmpp:sm:3' h='%d' previd='sm-1'/>`, h)
+	if ok, err := m.HandleResumed(smElement(t, resumed), nil); !ok || err != nil {
+		t.Fatalf("resumed: %v %v", ok, err)
+	}
+	return s
 }
 
 func waitAcked(t *testing.T, m *SM, h uint32) {
@@ -362,19 +371,7 @@ func TestSMAckTimeoutAbandonsTheSession(t *testing.T) {
 // test stalled this way, now and then, with 301 of 400 unacknowledged.)
 func TestSMResentStanzasAskForTheirAck(t *testing.T) {
 	m := enabledSM(t, &SM{AckTimeout: 80 * time.Millisecond})
-	s1, p1, done1 := runStream(t, Config{SM: m}, nil)
-	sendMessages(t, s1, 0, 3)
-	p1.expect(`<message id='m0'/>`)
-	p1.expect(smR)
-	p1.write(smA(1))
-	waitAcked(t, m, 1)
-	p1.conn.Close()
-	if err := waitRun(t, done1); err == nil {
-		t.Fatal("Run of a cut stream returned nil")
-	}
-	if ok, err := m.HandleResumed(smElement(t, `<resumed xmlns='urn:xmpp:sm:3' h='1' previd='sm-1'/>`), nil); !ok || err != nil {
-		t.Fatalf("resumed: %v %v", ok, err)
-	}
+	sendCutResume(t, m, 3, 1)
 	_, p2, done2 := runStream(t, Config{SM: m}, nil)
 	p2.expect(`<message id='m1'/>`)
 	p2.expect(`<message id='m2'/>`)

@@ -473,28 +473,13 @@ func (b beforeRead) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// read is a read from the connection. A busy socket (rawSocket.setBusy)
-// is read without waiting first; only when it has nothing does the net
-// package wait for it, once its low-water mark is back at one byte.
+// read is a read from the connection: a busy socket is read as
+// rawSocket.readBusy does.
 func (s *Stream) read(p []byte) (int, error) {
-	if !s.sock.busy {
-		return s.conn.Read(p)
+	if s.sock.busy {
+		return s.sock.readBusy(s.conn, p)
 	}
-	n, err := s.sock.Read(p)
-	switch {
-	case err == nil || err == io.EOF:
-		return n, err
-	case err == errAgain:
-		s.sock.setWaiting()
-		return s.conn.Read(p)
-	case errors.Is(err, net.ErrClosed):
-		return s.conn.Read(p) // the net package's own error for it
-	}
-	// An error the read took from the socket: returned as the net
-	// package would have (the socket no longer has it).
-	s.keepReadErr(err)
-	err, s.readErr = s.readErr, nil
-	return 0, err
+	return s.conn.Read(p)
 }
 
 // afterRead counts a read of n bytes, and with Config.Inline holds the
