@@ -293,24 +293,38 @@ func (c *tagCounter) read(r io.Reader) (messages int, closed bool, err error) {
 	data := c.buf[:c.keep+n]
 	c.keep = 0
 	for {
-		i := bytes.Index(data, []byte("</"))
+		// Every '<' is looked at: a reply has four or so, and one
+		// IndexByte per '<' costs less than a search for "</" (two
+		// calls of IndexByte inside it) per end tag.
+		i := bytes.IndexByte(data, '<')
 		if i < 0 {
-			if len(data) > 0 && data[len(data)-1] == '<' {
-				c.keep = copy(c.buf, data[len(data)-1:])
-			}
 			return messages, false, err
 		}
-		switch kind, k := endTag(data[i+2:]); kind {
+		rest := data[i+1:]
+		switch {
+		case len(rest) == 0:
+			c.keep = copy(c.buf, data[i:]) // the next read tells what follows
+			return messages, false, err
+		case rest[0] != '/':
+			data = rest
+			continue
+		case len(rest) >= 1+len(tagMessage)+1 && string(rest[1:1+len(tagMessage)+1]) == tagMessage+">":
+			// The usual reply's end, in one 8-byte compare.
+			messages++
+			data = rest[1+len(tagMessage)+1:]
+			continue
+		}
+		switch kind, k := endTag(rest[1:]); kind {
 		case tagMessageEnd:
 			messages++
-			data = data[i+2+k:]
+			data = rest[1+k:]
 		case tagStreamEnd:
 			return messages, true, err
 		case tagCut:
 			c.keep = copy(c.buf, data[i:]) // the next read completes it
 			return messages, false, err
 		default:
-			data = data[i+2:]
+			data = rest[1:]
 		}
 	}
 }

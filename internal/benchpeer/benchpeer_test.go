@@ -163,3 +163,26 @@ func TestReflectFooterWithTheHandshake(t *testing.T) {
 		t.Errorf("got %q, %v", rest, err)
 	}
 }
+
+// repeatReader returns its bytes on every read.
+type repeatReader []byte
+
+func (r repeatReader) Read(p []byte) (int, error) { return copy(p, r), nil }
+
+// BenchmarkTagCounter counts the replies of an echo flood: one op is
+// one reply, read in 64 KiB reads as the peer reads them.
+func BenchmarkTagCounter(b *testing.B) {
+	const reply = `<message to='juliet@capulet.example/balcony' from='bot@echo.bench.example' type='chat'><body>fair o capulet what it art the my yonder window breaks</body></message>`
+	per := (64 << 10) / len(reply)
+	r := repeatReader(strings.Repeat(reply, per))
+	var c tagCounter
+	b.SetBytes(int64(len(reply)))
+	b.ReportAllocs()
+	for counted := 0; counted < b.N; {
+		n, _, err := c.read(r)
+		if err != nil || n != per {
+			b.Fatalf("%d replies, %v; want %d", n, err, per)
+		}
+		counted += n
+	}
+}
