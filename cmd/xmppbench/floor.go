@@ -90,7 +90,7 @@ func runFloor(ctx context.Context, t *target, p params) (workloadResult, error) 
 	defer stop()
 	runPacers(ctx, pc)
 	waitReplies(ctx, &received, total, readerDone)
-	after := sample(false)
+	after := sampleEnd(false)
 	res.Timeline = stopSampler()
 	nc.Write([]byte("</stream:stream>")) // the peer's answer is not waited for
 	nc.Close()

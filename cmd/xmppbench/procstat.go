@@ -29,12 +29,6 @@ func sample(settle bool) procSample {
 	if settle {
 		runtime.GC()
 		debug.FreeOSMemory()
-		if memprofile != "" {
-			if fh, err := os.Create(memprofile); err == nil {
-				pprof.WriteHeapProfile(fh)
-				fh.Close()
-			}
-		}
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -48,6 +42,23 @@ func sample(settle bool) procSample {
 		rss:        rss(),
 		heapStacks: ms.HeapInuse + ms.StackInuse,
 	}
+}
+
+// sampleEnd is sample at the end of a workload's load phase. With
+// --memprofile it then also writes the heap profile, after a collection:
+// a heap profile reports as of the last one, and without it the load
+// phase's allocations, the ones the profile is asked for, would be left
+// out. Each workload's profile replaces the one before.
+func sampleEnd(settle bool) procSample {
+	s := sample(settle)
+	if memprofile != "" {
+		runtime.GC()
+		if fh, err := os.Create(memprofile); err == nil {
+			pprof.WriteHeapProfile(fh)
+			fh.Close()
+		}
+	}
+	return s
 }
 
 // rss returns the resident set size from /proc/self/statm, or 0 where

@@ -372,7 +372,7 @@ func writeHTMLFile(path string, results []workloadResult) error {
 	return fh.Close()
 }
 
-// memprofile, when set, is where sample(true) writes a heap profile.
+// memprofile, when set, is where sampleEnd writes a heap profile.
 var memprofile string
 
 // isTerminal reports whether w is a terminal (progress is shown only

@@ -134,7 +134,7 @@ func flood(ctx context.Context, t *target, p params, mode string) (workloadResul
 			return res, ctx.Err()
 		}
 	}
-	after := sample(false)
+	after := sampleEnd(false)
 	res.Timeline = stopSampler()
 	res.fill(before, after, received.Load())
 	res.syscalls(conns)
@@ -261,7 +261,7 @@ func floodServer(ctx context.Context, t *target, p params, mode string) (workloa
 		case <-ctx.Done():
 		}
 	}
-	after := sample(false)
+	after := sampleEnd(false)
 	res.Timeline = stopSampler()
 	for i, f := range floods {
 		f.closedByUs.Store(true)
@@ -355,7 +355,7 @@ func runLatency(ctx context.Context, t *target, p params) (workloadResult, error
 	}
 	runPacers(ctx, pacers...)
 	waitReplies(ctx, &received, total, nil)
-	after := sample(false)
+	after := sampleEnd(false)
 	res.Timeline = stopSampler()
 	closeAll(conns, true)
 	res.fill(before, after, received.Load())
@@ -596,7 +596,7 @@ func idleStreams(ctx context.Context, name string, open func(context.Context, st
 	}
 	res.Timeline = stopSampler()
 	time.Sleep(200 * time.Millisecond) // let the last ones settle
-	after := sample(true)
+	after := sampleEnd(true)
 	res.fill(before, after, 0)
 	res.Seconds = after.at.Sub(before.at).Seconds()
 	n := float64(p.connections)
