@@ -37,6 +37,7 @@ type sendQueue struct {
 	holding    bool                                           // the inline reader is in a read chunk: see hold
 	writing    bool                                           // a batch is being written; the next waits for it
 	proto      bool                                           // pending holds only protocol bytes (putProto): see written
+	carrying   bool                                           // spare holds the whole batch that carry ends: see carryOver
 	protoW     bool                                           // so did the batch being written
 	spare      []byte                                         // an emptied batch buffer, for the next pending
 	carry      []byte                                         // the unwritten end of a batch, for the writer to finish
@@ -310,6 +311,12 @@ func (q *sendQueue) takeLocked() []byte {
 func (q *sendQueue) written(batch []byte) {
 	q.mu.Lock()
 	q.writing = false
+	if q.carrying {
+		// The end of a batch the inline reader began: keep the whole
+		// buffer, not its end, or every batch after a short write would
+		// grow a new one.
+		batch, q.spare, q.carrying = q.spare, nil, false
+	}
 	// A batch of protocol bytes only (our header, the handshake) is
 	// not kept: it is small, and a stream that then stays idle would
 	// hold it for nothing (a busy one grows its first batch buffer
@@ -330,12 +337,14 @@ func (q *sendQueue) written(batch []byte) {
 	}
 }
 
-// carryOver hands the unwritten end of a batch that flush returned to
-// the writer goroutine, which writes it before anything else; the batch
-// counts as being written until then.
-func (q *sendQueue) carryOver(rest []byte) {
+// carryOver hands the unwritten end of a batch that flush returned,
+// from n on, to the writer goroutine, which writes it before anything
+// else; the batch counts as being written until then. The whole batch
+// waits in spare (which nothing takes while a batch is being written)
+// for written to keep.
+func (q *sendQueue) carryOver(batch []byte, n int) {
 	q.mu.Lock()
-	q.carry = rest
+	q.carry, q.spare, q.carrying = batch[n:], batch, true
 	wake := q.claimLocked() // a running writer takes carry before anything else
 	q.mu.Unlock()
 	if wake {
@@ -363,6 +372,7 @@ func (q *sendQueue) last() []byte {
 		// carry ends its batch's array, so appending uses spare room.
 		out = append(q.carry, q.pending...)
 		q.carry, q.writing = nil, false
+		q.spare, q.carrying = nil, false
 	}
 	q.dequeued(q.n + len(q.gateEnd))
 	q.taken(q.n)

@@ -120,6 +120,58 @@ func TestSendQueueKeepsBigBufferOnlyWhileBehind(t *testing.T) {
 	}
 }
 
+// When the inline reader's write of a batch falls short, the writer
+// goroutine finishes it, and the whole batch buffer is kept for the
+// next batch, not just its unwritten end: otherwise each batch after a
+// short write grew a new buffer from a smaller one (the latency
+// workload allocated up to 28 bytes per stanza that way).
+func TestSendQueueKeepsWholeBufferAfterShortWrite(t *testing.T) {
+	var q sendQueue
+	q.init(1<<20, 64<<20)
+	q.add, q.start = func() {}, func() {}
+	q.open()
+	stanza := make([]byte, 1000)
+	for i := 0; i < 50; i++ {
+		if ok, err := q.tryPut(stanza, nil); !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+	}
+	batch := q.flush() // the inline reader's
+	if len(batch) != 50*len(stanza) {
+		t.Fatalf("batch of %d bytes", len(batch))
+	}
+	q.carryOver(batch, 30000) // its write took 30000 bytes
+	rest, _, _ := q.take(nil) // the writer goroutine's
+	if len(rest) != len(batch)-30000 {
+		t.Fatalf("the writer got %d bytes to finish, want %d", len(rest), len(batch)-30000)
+	}
+	if b := q.flush(); b != nil {
+		t.Fatal("a batch was taken while the carried one was being written")
+	}
+	q.written(rest)
+	q.mu.Lock()
+	kept := cap(q.spare) == cap(batch)
+	q.mu.Unlock()
+	if !kept {
+		t.Fatalf("kept a buffer of %d bytes' room, want the whole batch's %d", cap(q.spare), cap(batch))
+	}
+	// The batch after the next (which is being queued meanwhile, in
+	// the buffer the first take swapped in) is queued in the kept one.
+	for round := 0; round < 2; round++ {
+		for i := 0; i < 50; i++ {
+			q.tryPut(stanza, nil)
+		}
+		next := q.flush()
+		if len(next) != 50*len(stanza) {
+			t.Fatalf("batch of %d bytes", len(next))
+		}
+		if round == 1 && &next[0] != &batch[0] {
+			t.Fatal("the batch after the next was not queued in the kept buffer")
+		}
+		q.written(next)
+	}
+}
+
 // A batch of protocol bytes only (the header, the handshake) is not
 // kept once written: an idle stream would hold it for nothing. A batch
 // with a stanza in it is, for the next batch.

@@ -529,7 +529,7 @@ func (s *Stream) flushInline() {
 		s.out.written(batch)
 		return
 	}
-	s.out.carryOver(batch[n:])
+	s.out.carryOver(batch, n)
 }
 
 // countIn counts a stanza read. The reader counts on its own and
