@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/xmppcore/xmppcore/client"
+	"github.com/xmppcore/xmppcore/fastxml"
 )
 
 // regressionHeader is the server's stream header in the regression
@@ -149,5 +150,43 @@ func TestRegressionRequiredSessionNotEstablished(t *testing.T) {
 	}
 	if !sentSession || lg.sent != len(turns) {
 		t.Fatalf("the features require the session, and the client never asked for it (%d of %d answers read); it wrote %q", lg.sent, len(turns), lg.writes)
+	}
+}
+
+// Found by FuzzDifferential: a namespace declared with a tab in its
+// value. A namespace name is its declaration's normalised value, so the
+// tab is a space (XML 1.0 section 3.3.3, Namespaces in XML 1.0 section
+// 3): fastxml said so, encoding/xml, which does not normalise, kept the
+// tab, and the comparison now normalises both. The same for the default
+// namespace, an attribute's namespace, CR and LF.
+func TestRegressionNamespaceNormalised(t *testing.T) {
+	for _, c := range []struct {
+		in, space string
+	}{
+		{"<stream:stream xmlns:stream='\t'></stream:stream>", " "},
+		{"<a xmlns='urn:\nx'/>", "urn: x"},
+		{"<p:a xmlns:p='\r\nu'/>", " u"}, // CR LF is one line end (section 2.11) before it is a space
+	} {
+		differential(t, []byte(c.in))
+		s := fastxml.NewScanner(nil, fastxml.Options{})
+		s.ResetBytes([]byte(c.in))
+		if k, err := s.Next(); err != nil || k != fastxml.StartElement {
+			t.Fatalf("%q: %v %v", c.in, k, err)
+		}
+		if got := string(s.Name().Space); got != c.space {
+			t.Errorf("%q: namespace %q, want %q", c.in, got, c.space)
+		}
+	}
+	in := []byte("<a xmlns:p='u\tv' p:x='1'/>")
+	differential(t, in)
+	s := fastxml.NewScanner(nil, fastxml.Options{})
+	s.ResetBytes(in)
+	if _, err := s.Next(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range s.NumAttrs() {
+		if a := s.Attr(i); string(a.Name().Local) == "x" && string(a.Name().Space) != "u v" {
+			t.Errorf("p:x is in %q, want %q", a.Name().Space, "u v")
+		}
 	}
 }
