@@ -12,6 +12,7 @@ import (
 
 	"github.com/xmppcore/xmppcore/client"
 	"github.com/xmppcore/xmppcore/fastxml"
+	"github.com/xmppcore/xmppcore/stream"
 )
 
 // regressionHeader is the server's stream header in the regression
@@ -188,5 +189,29 @@ func TestRegressionNamespaceNormalised(t *testing.T) {
 		if a := s.Attr(i); string(a.Name().Local) == "x" && string(a.Name().Space) != "u v" {
 			t.Errorf("p:x is in %q, want %q", a.Name().Space, "u v")
 		}
+	}
+}
+
+// Found by FuzzSMElements: after four stanzas sent, the peer's
+// <a h='&#48;'/>. A character reference in an attribute value is its
+// character, so that is h 0 and the stream goes on (XEP-0198's h is
+// read as the attribute's value since November); the target's model
+// read h as written and expected the stream to end. The model now
+// decodes h as the stream does; here the stream takes the same
+// acknowledgement twice, then answers the peer's <r/>, then ends
+// cleanly with the peer's footer.
+func TestRegressionSMAckHWithReference(t *testing.T) {
+	for _, inline := range []bool{false, true} {
+		m := &stream.SM{MaxUnacked: smMaxUnacked}
+		if err := m.HandleEnabled(smNode(t, `<enabled xmlns='urn:xmpp:sm:3' id='sm-1' resume='true'/>`), nil); err != nil {
+			t.Fatal(err)
+		}
+		runSMScript(t, m, []byte{smWeSend | 3<<3, smPeerOdd | 9<<3, smPeerOdd | 9<<3, smPeerStanza, smPeerR}, fastxml.Node{}, inline)
+		if handled, sent, acked := m.Counts(); handled != 1 || sent != 4 || acked != 0 {
+			t.Errorf("inline %v: handled %d, sent %d, acked %d; want 1, 4, 0", inline, handled, sent, acked)
+		}
+	}
+	if h, ok := parseH(smNode(t, `<a xmlns='urn:xmpp:sm:3' h='&#50;&#x30;'/>`)); !ok || h != 20 {
+		t.Errorf("h='&#50;&#x30;' is %d, %v; want 20", h, ok)
 	}
 }
