@@ -6,9 +6,11 @@ package fastxml
 // references are replaced and values and text escaped again, with CR, LF
 // and tab as character references, so the result is one line; CDATA
 // sections become escaped text. Parsed alone, the result has the same
-// namespace-resolved tree as n: names, attributes, values, text and
-// child order. Attributes inherited in meaning only, such as the
-// stream's xml:lang, are not copied.
+// namespace-resolved tree as n: names, attributes, values, child order
+// and character data; only how the text is split into nodes can differ
+// (text n holds as several nodes, around a CDATA section, comes back as
+// one node, and an empty CDATA section as none). Attributes inherited
+// in meaning only, such as the stream's xml:lang, are not copied.
 //
 // Gateways that forward to a stream with the same context should send
 // Element.Raw instead: it needs no work at all.
