@@ -86,6 +86,16 @@ func renderNode(sb *strings.Builder, n fastxml.Node) { renderNodeDecls(sb, n, tr
 // renderNodeDecls renders n; without decls, namespace declarations are
 // left out, so trees compare by names alone.
 func renderNodeDecls(sb *strings.Builder, n fastxml.Node, decls bool) {
+	renderTree(sb, n, decls, false)
+}
+
+// renderText renders n as renderNodeDecls does without declarations,
+// but with its text as character data rather than nodes: adjacent text
+// nodes (text around a CDATA section) as one, empty ones (an empty
+// CDATA section) not at all. That is what AppendStandalone keeps.
+func renderText(sb *strings.Builder, n fastxml.Node) { renderTree(sb, n, false, true) }
+
+func renderTree(sb *strings.Builder, n fastxml.Node, decls, merge bool) {
 	if n.IsText() {
 		fmt.Fprintf(sb, "%q", n.AppendText(nil))
 		return
@@ -100,37 +110,14 @@ func renderNodeDecls(sb *strings.Builder, n fastxml.Node, decls bool) {
 		fmt.Fprintf(sb, " {%s}%s=%q", a.Name().Space, a.Name().Local, a.AppendValue(nil))
 	}
 	sb.WriteString(">")
-	for c := n.FirstChild(); c.Valid(); c = c.NextSibling() {
-		renderNodeDecls(sb, c, decls)
-	}
-	sb.WriteString("</>")
-}
-
-// renderText renders n as renderNodeDecls does without declarations,
-// but with its text as character data rather than nodes: adjacent text
-// nodes (text around a CDATA section) as one, empty ones (an empty
-// CDATA section) not at all. That is what AppendStandalone keeps.
-func renderText(sb *strings.Builder, n fastxml.Node) {
-	if n.IsText() {
-		fmt.Fprintf(sb, "%q", n.AppendText(nil))
-		return
-	}
-	nm := n.Name()
-	fmt.Fprintf(sb, "<{%s}%s", nm.Space, nm.Local)
-	for i := 0; i < n.NumAttrs(); i++ {
-		if a := n.AttrAt(i); !a.IsNamespaceDecl() {
-			fmt.Fprintf(sb, " {%s}%s=%q", a.Name().Space, a.Name().Local, a.AppendValue(nil))
-		}
-	}
-	sb.WriteString(">")
 	var text []byte
 	for c := n.FirstChild(); c.Valid(); c = c.NextSibling() {
-		if c.IsText() {
+		if merge && c.IsText() {
 			text = c.AppendText(text)
 			continue
 		}
 		flushText(sb, &text)
-		renderText(sb, c)
+		renderTree(sb, c, decls, merge)
 	}
 	flushText(sb, &text)
 	sb.WriteString("</>")
