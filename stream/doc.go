@@ -26,9 +26,9 @@
 // more), the reader reads it without waiting and, on Linux, raises its
 // receive low-water mark, so that the runtime's poller is not woken for
 // every packet nobody waits for; the mark is back at one byte before
-// any wait (lowat_linux.go). Send may be called from any goroutine; SendAppend builds
-// the stanza straight into the send queue instead of into a buffer of
-// its own (the echo benchmarks' handlers do).
+// any wait (lowat_linux.go). Send may be called from any goroutine;
+// SendAppend builds the stanza straight into the send queue instead of
+// into a buffer of its own (the echo benchmarks' handlers do).
 //
 // # Ownership
 //

@@ -11,9 +11,9 @@ const busyLowat = 256 << 10
 // the runtime's poller until that much is queued, so the poller's
 // thread is not woken for every packet while no goroutine waits (on a
 // busy echo stream with an idle P, that wake-up per packet cost about
-// a sixth of the process's CPU time). Reads that do not wait are not affected:
-// they return what there is. setWaiting lowers the mark back to one
-// byte before anyone waits.
+// a sixth of the process's CPU time). Reads that do not wait are not
+// affected: they return what there is. setWaiting lowers the mark back
+// to one byte before anyone waits.
 func (r *rawSocket) setBusy() {
 	if !r.busy && r.rc != nil {
 		r.busy = true

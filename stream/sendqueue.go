@@ -37,8 +37,8 @@ type sendQueue struct {
 	holding    bool                                           // the inline reader is in a read chunk: see hold
 	writing    bool                                           // a batch is being written; the next waits for it
 	proto      bool                                           // pending holds only protocol bytes (putProto): see written
-	carrying   bool                                           // spare holds the whole batch that carry ends: see carryOver
 	protoW     bool                                           // so did the batch being written
+	carrying   bool                                           // spare holds the whole batch that carry ends: see carryOver
 	spare      []byte                                         // an emptied batch buffer, for the next pending
 	carry      []byte                                         // the unwritten end of a batch, for the writer to finish
 	waiters    int                                            // senders waiting for room

@@ -123,8 +123,7 @@ func TestSendQueueKeepsBigBufferOnlyWhileBehind(t *testing.T) {
 // When the inline reader's write of a batch falls short, the writer
 // goroutine finishes it, and the whole batch buffer is kept for the
 // next batch, not just its unwritten end: otherwise each batch after a
-// short write grew a new buffer from a smaller one (the latency
-// workload allocated up to 28 bytes per stanza that way).
+// short write grew a new buffer from a smaller one.
 func TestSendQueueKeepsWholeBufferAfterShortWrite(t *testing.T) {
 	var q sendQueue
 	q.init(1<<20, 64<<20)
