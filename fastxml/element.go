@@ -42,7 +42,7 @@ type node struct {
 	next         int32 // next sibling
 	nsMark       int32 // element: len(Scanner.bindings) before its declarations
 	kind         Kind  // StartElement for elements, Text for text runs
-	flags        uint8 // text: textRef, textCR, textCDATA
+	flags        uint8 // text: textRef, textCR, textCDATA; element: elemUnprefixed
 }
 
 var errNotAtStart = errors.New("fastxml: ReadElement called when the last token was not a StartElement")
@@ -390,6 +390,20 @@ func (n Node) AttrAt(i int) Attr {
 	return Attr{&n.e.attrs[int(d.attr0)+i], n.e.raw, n.e.names}
 }
 
+// RawAttrAt returns an element's i'th attribute (0 <= i < NumAttrs),
+// namespace declarations included, as it was written: its qualified
+// name, and its value between its quotes with references not replaced
+// (what AttrAt(i).Quoted() returns). It builds no Attr, so a handler
+// that wants several attributes can take them in one pass, comparing
+// names itself, for less than a QuotedAttr lookup each.
+func (n Node) RawAttrAt(i int) (name, quoted []byte) {
+	e := n.e
+	e.check()
+	d := &e.nodes[n.i]
+	r := &e.attrs[int(d.attr0)+i]
+	return e.raw[r.qStart:r.qEnd], e.raw[r.vStart-1 : r.vEnd+1]
+}
+
 // Attr returns the attribute named (space, local); unprefixed
 // attributes are in no namespace (space ""), xml:lang is in
 // XMLNamespace.
@@ -469,6 +483,9 @@ func (n Node) Lang() (Attr, bool) {
 		return Attr{}, false
 	}
 	d := n.node()
+	if d.flags&elemUnprefixed != 0 {
+		return Attr{}, false
+	}
 	attrs := n.e.attrs[d.attr0 : d.attr0+d.nattr]
 	for i := range attrs {
 		if r := &attrs[i]; r.colon >= 0 && r.key == langKey {

@@ -15,10 +15,11 @@ import (
 
 // tagInfo describes a start tag parsed by tagFast.
 type tagInfo struct {
-	qEnd  int // index just past the element name
-	colon int // index of ':' in the element name, or -1
-	end   int // index just past '>'
-	decls int // namespace declarations among the attributes
+	qEnd     int  // index just past the element name
+	colon    int  // index of ':' in the element name, or -1
+	end      int  // index just past '>'
+	decls    int  // namespace declarations among the attributes
+	prefixed bool // an attribute has a prefix (xml: included)
 	// resolved is set when the tag needs no namespace work on its
 	// attributes: no declarations, no prefixes but xml, and no two
 	// attribute names that might be equal (their keys' filter bits
@@ -169,6 +170,7 @@ func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec, info *tagInf
 		if acolon >= 0 {
 			rec.colon = int32(acolon - m)
 			local = acolon + 1
+			info.prefixed = true
 			switch string(b[aStart:acolon]) {
 			case "xml":
 				rec.space = xmlSpan // bound by definition, never rebound
@@ -196,6 +198,20 @@ func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec, info *tagInf
 		p++ // closing quote
 	}
 	return attrs, false
+}
+
+// plainSpace resolves the name of a tag tagFast read when the tag needs
+// no namespace work but that: no declarations and no prefixed
+// attributes (other than xml:) to resolve (info.resolved), and an
+// unprefixed name, so the element is in the default namespace and
+// resolveTag's work comes down to defaultNS. It reports false, having
+// done nothing, for any other tag.
+func (s *Scanner) plainSpace(info *tagInfo) (span, bool) {
+	if !info.resolved || info.colon >= 0 || len(s.nsArena) == 0 {
+		return span{}, false
+	}
+	s.declArenaStart = int32(len(s.nsArena))
+	return s.defaultNS(), true
 }
 
 // scanStartFast scans the start tag at s.tokStart as one token.
@@ -449,7 +465,11 @@ func (s *Scanner) buildFast(e *Element, root int) bool {
 			e.attrs = e.attrs[:attr0]
 			break
 		}
-		space, err := s.resolveTag(e.attrs[attr0:], info.decls, info.resolved, p+1, info.colon)
+		space, plain := s.plainSpace(&info)
+		var err error
+		if !plain {
+			space, err = s.resolveTag(e.attrs[attr0:], info.decls, info.resolved, p+1, info.colon)
+		}
 		if err != nil {
 			s.bindings = s.bindings[:nb]
 			e.attrs = e.attrs[:attr0]
@@ -553,7 +573,11 @@ func (s *Scanner) elementFast(e *Element) (started, done bool) {
 		return false, false
 	}
 	nb := len(s.bindings)
-	space, err := s.resolveTag(e.attrs, info.decls, info.resolved, p+1, info.colon)
+	space, plain := s.plainSpace(&info)
+	var err error
+	if !plain {
+		space, err = s.resolveTag(e.attrs, info.decls, info.resolved, p+1, info.colon)
+	}
 	if err != nil {
 		s.bindings = s.bindings[:nb]
 		s.unitOff = -1
@@ -572,6 +596,9 @@ func (s *Scanner) elementFast(e *Element) (started, done bool) {
 	n.space = space
 	n.nattr = int32(len(e.attrs))
 	n.nsMark = int32(nb)
+	if !info.prefixed {
+		n.flags = elemUnprefixed
+	}
 	s.retain = true
 	s.pos = info.end
 	s.phase = phBoundary

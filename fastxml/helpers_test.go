@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"testing"
 )
 
 // chunkReader returns data in reads whose sizes follow sizes (cycling).
@@ -158,4 +159,18 @@ func dumpNode(sb *strings.Builder, n Node) {
 		dumpNode(sb, c)
 	}
 	fmt.Fprintf(sb, "</{%s}%s>\n", nm.Space, nm.Local)
+}
+
+// readDoc reads the document in as one Element, with default options.
+func readDoc(t *testing.T, in string) *Element {
+	t.Helper()
+	s := NewScanner(strings.NewReader(in), Options{})
+	if _, err := s.Next(); err != nil {
+		t.Fatal(err)
+	}
+	var e Element
+	if err := s.ReadElement(&e); err != nil {
+		t.Fatal(err)
+	}
+	return &e
 }

@@ -127,6 +127,12 @@ const (
 	textCDATA                   // is the content of a CDATA section
 )
 
+// elemUnprefixed, in an element node's flags, records that none of its
+// attributes has a prefix, so it has no xml:lang (Node.Lang). Only the
+// fast path sets it, for the elements it reads whole; elsewhere it is
+// unset, and Lang looks.
+const elemUnprefixed uint8 = 1
+
 // openElem is an element whose end tag has not been seen.
 type openElem struct {
 	qOff, qLen int32 // qualified name in Scanner.qnames

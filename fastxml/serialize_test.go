@@ -148,15 +148,7 @@ func TestLookupsByNamespace(t *testing.T) {
 	const in = `<m xmlns='urn:a' xmlns:p='urn:p' lang='plain' p:lang='p' to='x'>` +
 		`<c xmlns:xml='http://www.w3.org/XML/1998/namespace' xml:lang='declared'/>` +
 		`<b xmlns='urn:b'/><b xml:lang='en'/><b xmlns='urn:a'>same</b></m>`
-	s := NewScanner(strings.NewReader(in), Options{})
-	if _, err := s.Next(); err != nil {
-		t.Fatal(err)
-	}
-	var e Element
-	if err := s.ReadElement(&e); err != nil {
-		t.Fatal(err)
-	}
-	root := e.Root()
+	root := readDoc(t, in).Root()
 	c := root.FirstElement()
 	b0 := c.NextElement()
 	b1 := b0.NextElement()
@@ -223,14 +215,70 @@ func TestLookupsByNamespace(t *testing.T) {
 		t.Errorf("ChildLocal(d) = %v, want none", got)
 	}
 	// A child that declares its parent's namespace again is in it.
-	s.Reset(strings.NewReader(`<m xmlns='urn:a'><y xmlns='urn:b'/><y xmlns='urn:a'>again</y></m>`))
+	again := readDoc(t, `<m xmlns='urn:a'><y xmlns='urn:b'/><y xmlns='urn:a'>again</y></m>`)
+	if got := again.Root().ChildLocal("y"); string(got.AppendText(nil)) != "again" {
+		t.Errorf("ChildLocal(y) = %q, want the <y> that declares urn:a again", got.Raw())
+	}
+}
+
+// RawAttrAt gives each attribute, declarations included, in document
+// order, as written: the qualified name, and the value with its quotes
+// and its references; the same as AttrAt's name and Quoted.
+func TestRawAttrAt(t *testing.T) {
+	const in = `<m xmlns='urn:a' xmlns:p='urn:p' from="a&amp;b" p:to='x' type='chat'><c k='v'/></m>`
+	root := readDoc(t, in).Root()
+	want := [][2]string{
+		{"xmlns", `'urn:a'`}, {"xmlns:p", `'urn:p'`}, {"from", `"a&amp;b"`}, {"p:to", `'x'`}, {"type", `'chat'`},
+	}
+	if n := root.NumAttrs(); n != len(want) {
+		t.Fatalf("NumAttrs = %d, want %d", n, len(want))
+	}
+	for i, w := range want {
+		name, quoted := root.RawAttrAt(i)
+		if string(name) != w[0] || string(quoted) != w[1] {
+			t.Errorf("RawAttrAt(%d) = %s, %s; want %s, %s", i, name, quoted, w[0], w[1])
+		}
+		if a := root.AttrAt(i); string(a.Quoted()) != string(quoted) {
+			t.Errorf("RawAttrAt(%d) quoted %s, AttrAt's Quoted %s", i, quoted, a.Quoted())
+		}
+	}
+	if name, quoted := root.FirstElement().RawAttrAt(0); string(name) != "k" || string(quoted) != "'v'" {
+		t.Errorf("child RawAttrAt(0) = %s, %s", name, quoted)
+	}
+}
+
+// Lang on stanzas the fast path read whole: the element flag that lets
+// it answer without looking is set only when no attribute is prefixed,
+// and the answers are those of a look.
+func TestLangOfFastPathElements(t *testing.T) {
+	const in = `<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>` +
+		`<message to='a' lang='no'><body/></message>` +
+		`<message xml:lang='en' to='a'/>` +
+		`<message xmlns:p='urn:p' p:lang='no'/>` +
+		`<message to='b' xml:lang='de'><body xml:lang='fr'/></message>`
+	s := NewScanner(nil, Options{Stream: true})
+	s.ResetBytes([]byte(in))
 	if _, err := s.Next(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ReadElement(&e); err != nil {
-		t.Fatal(err)
-	}
-	if got := e.Root().ChildLocal("y"); string(got.AppendText(nil)) != "again" {
-		t.Errorf("ChildLocal(y) = %q, want the <y> that declares urn:a again", got.Raw())
+	var e Element
+	for i, c := range []struct {
+		lang       string
+		unprefixed bool
+	}{{"", true}, {"en", false}, {"", false}, {"de", false}} {
+		if k, err := s.NextElement(&e); err != nil || k != WholeElement {
+			t.Fatalf("stanza %d: %v %v", i, k, err)
+		}
+		root := e.Root()
+		if got := root.node().flags&elemUnprefixed != 0; got != c.unprefixed {
+			t.Errorf("stanza %d: unprefixed flag %v, want %v", i, got, c.unprefixed)
+		}
+		l, ok := root.Lang()
+		if ok != (c.lang != "") || string(l.Raw()) != c.lang {
+			t.Errorf("stanza %d: Lang() = %q, %v; want %q", i, l.Raw(), ok, c.lang)
+		}
+		if b := root.FirstElement(); b.Valid() && b.node().flags&elemUnprefixed != 0 {
+			t.Errorf("stanza %d: a child carries the flag", i)
+		}
 	}
 }

@@ -61,7 +61,12 @@ type Reader struct {
 	kind    contentKind // of header.ContentNamespace
 	started bool
 	closed  bool
-	err     error
+	// stanza is set when the last element Next returned is in the
+	// content namespace of a stream whose stanzas the Reader knows (so
+	// it is not a stream error, a feature or anything else of another
+	// namespace).
+	stanza bool
+	err    error
 }
 
 // defaultContentNamespaces is ContentNamespaces when none are given
@@ -218,7 +223,8 @@ func (r *Reader) Next(e *fastxml.Element) error {
 	switch k {
 	case fastxml.WholeElement:
 		root := e.Root()
-		if !r.kind.allows(r.header.ContentNamespace, root.Space(), root.Local()) {
+		r.stanza = r.kind != kindOther && string(root.Space()) == r.header.ContentNamespace
+		if r.stanza && !r.kind.allowsLocal(root.Local()) {
 			return r.fail(&Error{Condition: ErrUnsupportedStanzaType, Offset: e.Offset(),
 				Text: "<" + string(root.Local()) + "/> in " + r.header.ContentNamespace + " is not a stanza"})
 		}
@@ -306,9 +312,12 @@ func kindOf(contentNS string) contentKind {
 
 // allows is FirstLevelAllowed for a content namespace of kind k.
 func (k contentKind) allows(contentNS string, space, local []byte) bool {
-	if k == kindOther || string(space) != contentNS {
-		return true
-	}
+	return k == kindOther || string(space) != contentNS || k.allowsLocal(local)
+}
+
+// allowsLocal reports whether an element named local in the content
+// namespace of kind k (not kindOther) is allowed at the first level.
+func (k contentKind) allowsLocal(local []byte) bool {
 	switch string(local) {
 	case "message", "presence", "iq":
 		return true

@@ -684,7 +684,7 @@ func (s *Stream) next(e *fastxml.Element) error {
 		}
 		return err
 	}
-	if e.Root().Is(NSStreams, "error") {
+	if !s.r.stanza && e.Root().Is(NSStreams, "error") { // (a stanza is not)
 		re := RemoteErrorOf(e)
 		s.events.Emit(EventStreamError, re)
 		return re

@@ -15,10 +15,19 @@ import (
 // to and from swapped, the same type and the same body, all copied as
 // they were received (no decoding and re-encoding).
 func AppendReply(b *stanza.Builder, dst []byte, msg fastxml.Node) []byte {
-	// The scanner keyed each attribute by length, first and last byte,
-	// so each lookup is a few compares, and a value found is the bytes
-	// received, quotes and all.
-	from, to, typ := msg.QuotedAttr("from"), msg.QuotedAttr("to"), msg.QuotedAttr("type")
+	// One pass over the attributes as written: a value found is the
+	// bytes received, quotes and all.
+	var from, to, typ []byte
+	for i, n := 0, msg.NumAttrs(); i < n; i++ {
+		switch name, v := msg.RawAttrAt(i); string(name) {
+		case "from":
+			from = v
+		case "to":
+			to = v
+		case "type":
+			typ = v
+		}
+	}
 	body := msg.ChildLocal("body")
 	if plainText(body) {
 		// The common case, written out: what the Builder would write,
