@@ -400,6 +400,9 @@ func (n Node) RawAttrAt(i int) (name, quoted []byte) {
 	e := n.e
 	e.check()
 	d := &e.nodes[n.i]
+	if uint(i) >= uint(d.nattr) {
+		panic("fastxml: RawAttrAt index out of range")
+	}
 	r := &e.attrs[int(d.attr0)+i]
 	return e.raw[r.qStart:r.qEnd], e.raw[r.vStart-1 : r.vEnd+1]
 }

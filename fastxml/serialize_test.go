@@ -282,3 +282,22 @@ func TestLangOfFastPathElements(t *testing.T) {
 		}
 	}
 }
+
+// RawAttrAt past an element's attributes panics, as it does on a text
+// node, instead of handing out another element's attribute.
+func TestRawAttrAtOutOfRange(t *testing.T) {
+	root := readDoc(t, `<m a='1'><c k='v'/>text</m>`).Root()
+	for _, c := range []struct {
+		n Node
+		i int
+	}{{root, 1}, {root, -1}, {root.FirstChild().NextSibling(), 0}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("RawAttrAt(%d) on node %v did not panic", c.i, c.n)
+				}
+			}()
+			c.n.RawAttrAt(c.i)
+		}()
+	}
+}
