@@ -52,7 +52,9 @@ func sample(settle bool) procSample {
 func sampleEnd(settle bool) procSample {
 	s := sample(settle)
 	if memprofile != "" {
-		runtime.GC()
+		if !settle { // (settling collected already)
+			runtime.GC()
+		}
 		if fh, err := os.Create(memprofile); err == nil {
 			pprof.WriteHeapProfile(fh)
 			fh.Close()
