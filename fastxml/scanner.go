@@ -51,6 +51,7 @@ type Scanner struct {
 	buf   []byte  // buf[:end] holds input not yet discarded; nil until the first read, and after ReleaseBuffer
 	owned bool    // buf belongs to the scanner (false after ResetBytes)
 	size  int     // the size of a fresh buffer (Options.BufferSize)
+	grow  int     // the size GrowBuffer asked for, applied at the next read; 0 for none
 	box   *[]byte // holds buf while it is in the pool (see ReleaseBuffer)
 	end   int
 	pos   int   // next byte to examine
@@ -203,6 +204,7 @@ func (s *Scanner) ReleaseBuffer() bool {
 	s.debug.poisonAll()
 	s.shift(s.end)
 	s.mark = 0
+	s.grow = 0 // the next burst starts at Options.BufferSize again
 	if s.box == nil {
 		s.box = new([]byte)
 	}
@@ -464,9 +466,52 @@ func (s *Scanner) readRoom() {
 		s.box = getBuffer(s.size)
 		s.buf, *s.box = *s.box, nil
 	}
+	if s.grow > len(s.buf) && s.buf != nil {
+		s.growTo(s.grow)
+	}
 	if len(s.buf)-s.end < minRead {
 		s.makeRoom()
 	}
+}
+
+// GrowBuffer asks for a read buffer of n bytes, for a caller that knows
+// its source has more queued than the buffer holds (a busy socket
+// whose reads fill it): from the next read on, the scanner reads in
+// fewer, larger chunks. The buffer is taken from the pool ReleaseBuffer
+// gives buffers back to (n a power of two from 4 KiB to 1 MiB is
+// pooled), and the smaller one goes back to it; what is buffered is
+// kept. After ReleaseBuffer or Reset the scanner starts again at
+// Options.BufferSize. A buffer that is already n bytes or larger, and
+// a scanner reading a byte slice (ResetBytes), are left as they are.
+func (s *Scanner) GrowBuffer(n int) {
+	if s.owned && n > len(s.buf) {
+		s.grow = n
+	}
+}
+
+// growTo moves what is buffered into a pooled buffer of n bytes and
+// gives the old buffer back to the pool.
+func (s *Scanner) growTo(n int) {
+	s.grow = 0
+	keep := s.end - s.mark
+	if n < keep+minRead {
+		return // makeRoom grows it as a unit needs
+	}
+	box := getBuffer(n)
+	nb := *box
+	*box = nil
+	copy(nb, s.buf[s.mark:s.end])
+	old := s.buf
+	if Debug {
+		poisonBytes(old[:s.end])
+	}
+	if s.box != nil {
+		*s.box = old
+		putBuffer(s.box)
+	}
+	s.box = box
+	s.buf = nb
+	s.shift(s.mark)
 }
 
 // errBadCount is a reader's count outside the buffer it was given.

