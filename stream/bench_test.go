@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xmppcore/xmppcore/fastxml"
 	"github.com/xmppcore/xmppcore/internal/echobot"
 	"github.com/xmppcore/xmppcore/stream"
 )
@@ -110,5 +111,25 @@ func BenchmarkStreamEcho(b *testing.B) {
 				b.Fatalf("%d replies for %d stanzas", got, b.N)
 			}
 		})
+	}
+}
+
+// BenchmarkReaderNext is the stream's parsing alone: Reader.Next over
+// chat messages served from memory (a stanza per op), with the checks
+// Next makes of each first-level element.
+func BenchmarkReaderNext(b *testing.B) {
+	c := newMemConn(benchChat, 300, b.N)
+	r := stream.NewReader(c, stream.ReaderConfig{BufferSize: 64 << 10})
+	var e fastxml.Element
+	if _, err := r.ReadHeader(); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(benchChat)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := r.Next(&e); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
