@@ -19,6 +19,10 @@ type chunks struct {
 	data  []byte
 	sizes []int
 	i     int
+	// With grow set, the read numbered growAt asks grow for a 4 KiB
+	// buffer, as a busy stream asks its scanner for a larger one.
+	grow   *fastxml.Scanner
+	growAt int
 }
 
 func (r *chunks) Read(p []byte) (int, error) {
@@ -30,6 +34,9 @@ func (r *chunks) Read(p []byte) (int, error) {
 	n = min(n, len(r.data), len(p))
 	copy(p, r.data[:n])
 	r.data = r.data[n:]
+	if r.grow != nil && r.i == r.growAt {
+		r.grow.GrowBuffer(4096)
+	}
 	return n, nil
 }
 
@@ -143,6 +150,12 @@ func FuzzChunking(f *testing.F) {
 				if got := render(s, stream, elements); got != want {
 					t.Fatalf("elements=%v reads %v:\n%s\nwhole:\n%s", elements, sizes, got, want)
 				}
+			}
+			// The buffer grown between two reads, anywhere.
+			growAt := int(b%16) + 1
+			s.Reset(&chunks{data: data, sizes: []int{int(a%64) + 1}, grow: s, growAt: growAt})
+			if got := render(s, stream, elements); got != want {
+				t.Fatalf("elements=%v reads of %d, grown after read %d:\n%s\nwhole:\n%s", elements, a%64+1, growAt, got, want)
 			}
 		}
 	})
