@@ -107,6 +107,9 @@ func TestGrowBufferSizes(t *testing.T) {
 
 // Growing and releasing, round the pool, allocates nothing.
 func TestGrowBufferAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop buffers at random; make test runs this without it")
+	}
 	msg := []byte(`<message><body>hi</body></message>`)
 	r := &chunkReader{}
 	s := NewScanner(r, Options{Stream: true, BufferSize: 4096})

@@ -1,0 +1,5 @@
+//go:build !race
+
+package fastxml
+
+const raceEnabled = false
