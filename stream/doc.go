@@ -26,7 +26,10 @@
 // more), the reader reads it without waiting and, on Linux, raises its
 // receive low-water mark, so that the runtime's poller is not woken for
 // every packet nobody waits for; the mark is back at one byte before
-// any wait (lowat_linux.go). Send may be called from any goroutine;
+// any wait (lowat_linux.go). A read that fills half the 64 KiB buffer
+// grows it to ReaderConfig.BusyBufferSize (256 KiB) until the next
+// wait: a flood is read in fewer, larger chunks. Send may be called
+// from any goroutine;
 // SendAppend builds the stanza straight into the send queue instead of
 // into a buffer of its own (the echo benchmarks' handlers do).
 //
