@@ -37,12 +37,12 @@ type ReaderConfig struct {
 	// fastxml.Options.
 	BufferSize int
 
-	// BusyBufferSize is the read buffer of a Stream whose reads fill
-	// half its buffer or more (a peer sending faster than the stream
-	// reads): from then on it reads in chunks this large, until it next
-	// waits for input and gives its buffer back to the pool (see
-	// fastxml.Scanner.GrowBuffer). Default 256 KiB; negative keeps
-	// BufferSize. The Reader alone does not use it.
+	// BusyBufferSize is the read buffer of a Stream after a read of
+	// half its buffer and of 16 KiB or more (a peer sending faster than
+	// the stream reads): from then on it reads in chunks this large,
+	// until it next waits for input and gives its buffer back to the
+	// pool (see fastxml.Scanner.GrowBuffer). Default 256 KiB; negative
+	// keeps BufferSize. The Reader alone does not use it.
 	BusyBufferSize int
 }
 
