@@ -40,7 +40,7 @@ func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec, info *tagInf
 	b = b[:lim] // so that p < len(b) proves every index below
 	// The tables through pointers, so that their addresses stay in
 	// registers instead of being rebuilt on every iteration.
-	nc, cls := &ncNameByte, &byteClass
+	nc, cls, wm := &ncNameByte, &byteClass, &masks
 	p := t + 1
 	maxName, maxAttrs := s.lim.MaxNameBytes, s.lim.MaxAttrs
 	// The element's name: a plain ASCII name inline, anything else
@@ -126,7 +126,23 @@ func (s *Scanner) tagFast(b []byte, t, lim, m int, attrs []attrRec, info *tagInf
 		var flags uint8
 	value:
 		for {
-			p = attrRun(b, p)
+			// attrRun, inlined: a call here would cost a reload of every
+			// value this loop keeps in a register.
+			for p+8 <= len(b) {
+				if stop := wm.attrStops(binary.LittleEndian.Uint64(b[p : p+8])); stop != 0 {
+					p += bits.TrailingZeros64(stop) >> 3
+					if cls[b[p]]&clsAttrStop != 0 {
+						goto stopped
+					}
+					p++ // a space or other byte below 0x28 that is allowed
+					continue
+				}
+				p += 8
+			}
+			for p < len(b) && cls[b[p]]&clsAttrStop == 0 {
+				p++
+			}
+		stopped:
 			if p >= len(b) {
 				return attrs, false
 			}

@@ -39,3 +39,27 @@ func TestRunsStopWhereTheByteLoopStops(t *testing.T) {
 		}
 	}
 }
+
+// tagFast scans attribute values with attrRun's word loop written out
+// in place. Through it, in a stanza's root and in a child, a value with
+// any byte at any position reads as the resumable path reads it, one
+// byte per read: the same tree, or the same error at the same offset.
+func TestFastPathAttrValuesEveryByte(t *testing.T) {
+	const head = `<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`
+	s := NewScanner(nil, Options{Stream: true, BufferSize: 1})
+	for n := 1; n <= 17; n++ { // the value's length: two words and a tail
+		for at := 0; at < n; at++ {
+			for c := 0; c < 256; c++ {
+				v := bytes.Repeat([]byte{'q'}, n)
+				v[at] = byte(c)
+				in := []byte(head + `<m a='` + string(v) + `' b='x'><c d="` + string(v) + `"/></m>`)
+				s.ResetBytes(in)
+				fast := dumpNextElements(s, true)
+				s.Reset(&chunkReader{data: in, sizes: []int{1}})
+				if slow := dumpNextElements(s, true); fast != slow {
+					t.Fatalf("value %q: whole:\n%s\none byte per read:\n%s", v, fast, slow)
+				}
+			}
+		}
+	}
+}
