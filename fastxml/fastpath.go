@@ -248,7 +248,10 @@ func (s *Scanner) scanStartFast(b []byte, lim int) (Kind, bool, error) {
 }
 
 // attrRun returns the index of the first byte at or after p that ends
-// a plain run of attribute value (see clsAttrStop), or len(b).
+// a plain run of attribute value (see clsAttrStop), or len(b). tagFast
+// has the same loop written out in place, where a call costs more than
+// the loop; TestFastPathAttrValuesEveryByte holds it to the resumable
+// path's answers, which this function gives.
 func attrRun(b []byte, p int) int {
 	m := &masks
 	for p+8 <= len(b) {
