@@ -27,6 +27,9 @@ func AppendReply(b *stanza.Builder, dst []byte, msg fastxml.Node) []byte {
 		case "type":
 			typ = v
 		}
+		if from != nil && to != nil && typ != nil {
+			break // no attribute comes twice: the rest are none of these
+		}
 	}
 	body := msg.ChildLocal("body")
 	if plainText(body) {

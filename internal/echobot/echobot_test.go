@@ -69,6 +69,10 @@ func TestAppendReplyAsBuilderWritesIt(t *testing.T) {
 		`<message from='a@b'><body>x<![CDATA[<y>]]>z</body></message>`,
 		`<message from='a@b'><body>x<b xmlns='urn:b'>y</b></body></message>`,
 		`<message><body>only</body></message>`,
+		// Attributes in another order, and others after the three the
+		// reply takes.
+		`<message id='1' type='chat' to='x@y' from='a@b' xml:lang='en' x='y'><body>z</body></message>`,
+		`<message type='normal' from='a@b' xmlns:q='urn:q' q:to='no' to='x@y'><body>z</body></message>`,
 	} {
 		msg := parse(t, in).Root()
 		var b stanza.Builder
