@@ -29,9 +29,9 @@
 // any wait (lowat_linux.go). A read that fills half the 64 KiB buffer
 // grows it to ReaderConfig.BusyBufferSize (256 KiB) until the next
 // wait: a flood is read in fewer, larger chunks. Send may be called
-// from any goroutine;
-// SendAppend builds the stanza straight into the send queue instead of
-// into a buffer of its own (the echo benchmarks' handlers do).
+// from any goroutine; SendAppend builds the stanza straight into the
+// send queue instead of into a buffer of its own (the echo benchmarks'
+// handlers do).
 //
 // # Ownership
 //
