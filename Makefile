@@ -11,7 +11,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 export XMLCONF_DIR = $(XMLCONF)
 
-.PHONY: test vet conformance test-race test-norace test-debug test-bench fuzz bench bench-echo bench-peers clean-cache
+.PHONY: test vet conformance test-race test-norace test-debug test-bench fuzz bench bench-echo bench-peers bench-instr clean-cache
 
 ## test: vet, every test with -race (W3C conformance and fuzz seeds
 ## included), the xmppcoredebug build that poisons stale slices, and the
@@ -89,6 +89,22 @@ bench-peers:
 		$(CACHE)/bench.test -test.run XXX -test.bench 'Component(Echo|Sink)/(gosrc|mellium)$$' -test.benchtime 200000x -test.count 1 | tee -a $(CACHE)/bench-peers.txt; \
 	done
 	cd bench && $(GO) run ./cmd/peerratio $(CACHE)/bench-peers.txt
+
+## bench-instr: instructions per op in xmppcore's own code, function by
+## function, under valgrind's callgrind (bench/cmd/instrcount; needs
+## valgrind): the stream's in-memory echo and sink, its parsing alone,
+## and the echo bot's reply. Times on this VM drift by a third within
+## minutes; these counts repeat, so they show a change of a per cent.
+## It takes some ten minutes (valgrind runs Go programs slowly).
+bench-instr:
+	mkdir -p $(CACHE)
+	cd bench && $(GO) build -o $(CACHE)/instrcount ./cmd/instrcount
+	$(GO) test -c -o $(CACHE)/stream.test ./stream
+	$(GO) test -c -o $(CACHE)/echobot.test ./internal/echobot
+	cd stream && $(CACHE)/instrcount $(CACHE)/stream.test 'StreamEcho/inline$$'
+	cd stream && $(CACHE)/instrcount $(CACHE)/stream.test 'StreamSink$$'
+	cd stream && $(CACHE)/instrcount $(CACHE)/stream.test 'ReaderNext$$'
+	cd internal/echobot && $(CACHE)/instrcount -n 20000 $(CACHE)/echobot.test 'AppendReply$$'
 
 clean-cache:
 	rm -rf $(CACHE)

@@ -114,6 +114,26 @@ func BenchmarkStreamEcho(b *testing.B) {
 	}
 }
 
+// BenchmarkStreamSink is the component's side of the sink benchmark
+// with the network taken out: a stanza parsed, matched and handed to
+// the echo bot, which answers only the message with id "end" (none
+// here), per op.
+func BenchmarkStreamSink(b *testing.B) {
+	conn := newMemConn(benchChat, 300, b.N)
+	s := stream.New(conn, stream.Config{Inline: true})
+	s.RegisterHandler(echobot.Handler(context.Background(), "end", func(err error) { b.Error(err) }))
+	b.SetBytes(int64(len(benchChat)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := s.Run(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	if in, out := s.Stats().StanzasIn.Load(), s.Stats().StanzasOut.Load(); in != uint64(b.N) || out != 0 {
+		b.Fatalf("%d stanzas in and %d out for %d sent", in, out, b.N)
+	}
+}
+
 // BenchmarkReaderNext is the stream's parsing alone: Reader.Next over
 // chat messages served from memory (a stanza per op), with the checks
 // Next makes of each first-level element.
