@@ -2,14 +2,16 @@
 // per op in xmppcore's own code, function by function, under valgrind's
 // callgrind. On the shared VM where bench/RESULTS.md was measured, the
 // time of unchanged code drifts by a third between one minute and the
-// next; an instruction count does not, so a change of a few per cent
-// that a hundred timed pairs could not resolve shows in one count.
+// next; an instruction count does not, so a change of a per cent or two,
+// which interleaved timed pairs often left unresolved, shows in one
+// count.
 //
 // It runs the benchmark twice, for n and for 3n ops, with
 // GODEBUG=asyncpreemptoff=1 and GOGC=off, and divides the difference of
 // each function's count by 2n: start-up, set-up and the runtime's
-// background work are the same in both runs and cancel out. A count is
-// exact for the functions the benchmark's goroutines run on their own;
+// background work are the same in both runs and cancel out. A count
+// repeats to the instruction for the functions the benchmark's
+// goroutines run on their own;
 // where goroutines wake each other (a stream's reader and writer), the
 // runtime's scheduling and spinning under valgrind's serialised threads
 // is not what it is on two CPUs, which is why only xmppcore's functions
@@ -59,18 +61,11 @@ func main() {
 		os.Exit(2)
 	}
 	bin, bench := flag.Arg(0), flag.Arg(1)
-	dir, err := os.MkdirTemp("", "instrcount")
+	per, err := count(bin, bench, *n)
 	if err != nil {
-		fatal(err)
+		fmt.Fprintln(os.Stderr, "instrcount:", err)
+		os.Exit(1)
 	}
-	defer os.RemoveAll(dir)
-	var counts [2]map[string]int64
-	for i, ops := range []int{*n, 3 * *n} {
-		if counts[i], err = profile(dir, bin, bench, ops); err != nil {
-			fatal(err)
-		}
-	}
-	per := perOp(counts[0], counts[1], 2**n)
 	total := 0.0
 	for _, f := range per {
 		total += f.instr
@@ -81,9 +76,21 @@ func main() {
 	}
 }
 
-func fatal(err error) {
-	fmt.Fprintln(os.Stderr, "instrcount:", err)
-	os.Exit(1)
+// count profiles the benchmark for n and 3n ops and returns xmppcore's
+// functions' instructions per op (perOp).
+func count(bin, bench string, n int) ([]fnCount, error) {
+	dir, err := os.MkdirTemp("", "instrcount")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	var counts [2]map[string]int64
+	for i, ops := range []int{n, 3 * n} {
+		if counts[i], err = profile(dir, bin, bench, ops); err != nil {
+			return nil, err
+		}
+	}
+	return perOp(counts[0], counts[1], 2*n), nil
 }
 
 // profile runs the benchmark for ops ops under callgrind and returns
