@@ -95,7 +95,7 @@ bench-peers:
 ## valgrind): the stream's in-memory echo and sink, its parsing alone,
 ## and the echo bot's reply. Times on this VM drift by a third within
 ## minutes; these counts repeat, so they show a change of a per cent.
-## It takes some ten minutes (valgrind runs Go programs slowly).
+## It takes some eight minutes (valgrind runs Go programs slowly).
 bench-instr:
 	mkdir -p $(CACHE)
 	cd bench && $(GO) build -o $(CACHE)/instrcount ./cmd/instrcount
