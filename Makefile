@@ -80,6 +80,9 @@ bench-echo:
 ## VM's speed drifts by a third within minutes). Each run lasts about a
 ## second or more: 2,000,000 stanzas for xmppcore and the raw pipe
 ## (200,000 took 70-250 ms, mostly start-up), 200,000 for the others.
+## Each round ends with BenchmarkPace (bench/pace_test.go): xmppcore's
+## parsing from memory on one CPU and on all at once, the VM's pace that
+## round's results were measured at.
 bench-peers:
 	mkdir -p $(CACHE)
 	cd bench && $(GO) test -c -o $(CACHE)/bench.test .
@@ -87,6 +90,7 @@ bench-peers:
 	cd bench && for i in $$(seq $(COUNT)); do \
 		$(CACHE)/bench.test -test.run XXX -test.bench 'Component(Echo|Sink)/(xmppcore|xmppcore-inline|rawpipe)$$' -test.benchtime 2000000x -test.count 1 | tee -a $(CACHE)/bench-peers.txt; \
 		$(CACHE)/bench.test -test.run XXX -test.bench 'Component(Echo|Sink)/(gosrc|mellium)$$' -test.benchtime 200000x -test.count 1 | tee -a $(CACHE)/bench-peers.txt; \
+		$(CACHE)/bench.test -test.run XXX -test.bench 'Pace/(one|all)$$' -test.benchtime 2000000x -test.count 1 | tee -a $(CACHE)/bench-peers.txt; \
 	done
 	cd bench && $(GO) run ./cmd/peerratio $(CACHE)/bench-peers.txt
 

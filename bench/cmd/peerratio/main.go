@@ -4,7 +4,8 @@
 // median over the -count runs of stanzas/s, of the component's CPU time
 // per stanza (cpu-ns/op: one op is one stanza) and of allocs/op, then
 // how many times xmppcore-inline's stanzas/s the row's is, and the row's
-// stanzas/s as a share of the raw pipe's.
+// stanzas/s as a share of the raw pipe's. BenchmarkPace's ns per
+// stanza, if the input has it, follows: the VM's pace at the time.
 //
 // Usage:
 //
@@ -34,7 +35,19 @@ const (
 	unitRate   = "stanzas/s"
 	unitCPU    = "cpu-ns/op"
 	unitAllocs = "allocs/op"
+	unitPace   = "ns/stanza"
+
+	// BenchmarkPace (bench/pace_test.go), when the input has it, is
+	// summarised after the sections: the VM's pace the rounds were
+	// measured at.
+	paceBench = "Pace"
 )
+
+// paces are BenchmarkPace's sub-benchmarks, in print order.
+var paces = []struct{ comp, title string }{
+	{"one", "one"},
+	{"all", "all (per CPU)"},
+}
 
 // sections are the benchmarks summarised, in print order.
 var sections = []struct{ bench, title string }{
@@ -248,6 +261,16 @@ func render(w io.Writer, r *results) error {
 			t = append(t, []string{x.comp, strconv.Itoa(x.runs), fmtNum(x.rate), fmtNum(x.cpu), fmtNum(x.allocs), fmtRatio(x.ratio), fmtShare(x.share)})
 		}
 		writeTable(bw, t)
+	}
+	var pace [][]string
+	for _, p := range paces {
+		if v := r.vals[key{paceBench, p.comp}][unitPace]; len(v) > 0 {
+			pace = append(pace, []string{p.title, strconv.Itoa(len(v)), fmtNum(median(v)), fmtNum(slices.Min(v)) + "-" + fmtNum(slices.Max(v))})
+		}
+	}
+	if len(pace) > 0 {
+		fmt.Fprintf(bw, "\n%s (xmppcore's parsing from memory: the VM's pace at the time)\n", paceBench)
+		writeTable(bw, append([][]string{{"CPUs busy", "runs", "ns/stanza", "range"}}, pace...))
 	}
 	fmt.Fprintf(bw, "\nMedians over the runs. inline/x: %s's stanzas/s over the row's; of rawpipe: the row's stanzas/s\nas a share of %s's in the same benchmark. -: not reported (the sink benchmark has no %s).\n", inlineName, rawName, rawName)
 	return bw.Flush()

@@ -266,3 +266,46 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPace's rounds come after the sections as medians and
+// ranges; without them there is no pace table.
+func TestPace(t *testing.T) {
+	pace := `BenchmarkPace/one-2         	 4000000	       142.4 ns/op	1285.16 MB/s	       142.4 ns/stanza	       0 B/op	       0 allocs/op
+BenchmarkPace/all-2         	 4000000	        78.07 ns/op	2344.10 MB/s	       156.1 ns/stanza	       0 B/op	       0 allocs/op
+BenchmarkPace/one-2         	 4000000	       162.3 ns/op	1127.73 MB/s	       162.3 ns/stanza	       0 B/op	       0 allocs/op
+BenchmarkPace/all-2         	 4000000	       182.6 ns/op	1002.26 MB/s	       365.2 ns/stanza	       0 B/op	       0 allocs/op
+BenchmarkPace/one-2         	 4000000	       232.7 ns/op	 786.38 MB/s	       232.7 ns/stanza	       0 B/op	       0 allocs/op
+`
+	var out strings.Builder
+	if err := run(nil, strings.NewReader(sample+pace), &out); err != nil {
+		t.Fatal(err)
+	}
+	_, tail, ok := strings.Cut(out.String(), "\nPace (")
+	if !ok {
+		t.Fatalf("no pace table in:\n%s", out.String())
+	}
+	for _, want := range [][]string{
+		{"one", "3", "162", "142-233"},
+		{"all", "(per", "CPU)", "2", "261", "156-365"},
+	} {
+		found := false
+		for _, l := range strings.Split(tail, "\n") {
+			if f := strings.Fields(l); len(f) > 0 && f[0] == want[0] {
+				found = true
+				if got := strings.Join(f, " "); got != strings.Join(want, " ") {
+					t.Errorf("pace row %q, want %q", got, strings.Join(want, " "))
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no pace row %q in:\n%s", want[0], tail)
+		}
+	}
+	out.Reset()
+	if err := run(nil, strings.NewReader(sample), &out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "Pace") {
+		t.Errorf("a pace table without BenchmarkPace results:\n%s", out.String())
+	}
+}
