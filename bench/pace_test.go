@@ -16,11 +16,11 @@ import (
 // stream.Reader, no kernel and no peer, reported as ns of one CPU per
 // stanza. "one" parses on one goroutine; "all" on one goroutine per CPU
 // at once, as the component benchmarks keep both of this VM's CPUs
-// busy. On this VM "one" has needed 140-280 ns within a day; "all"
+// busy. On this VM "one" has needed 140-280 ns within a day, and "all"
 // showed, minutes apart, each CPU anywhere from as fast as one alone to
-// 1.6 times slower, while "one" stayed put. `make bench-peers` runs it
-// in every round, so that each round's results come with the pace they
-// were measured at.
+// 2.3 times slower (bench/RESULTS.md, late evening of 2026-12-07).
+// `make bench-peers` runs it in every round, so that each run's results
+// come with the pace they were measured at.
 func BenchmarkPace(b *testing.B) {
 	b.Run("one", func(b *testing.B) {
 		b.SetBytes(int64(len(benchpeer.Chat)))
