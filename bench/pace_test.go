@@ -16,7 +16,7 @@ import (
 // stream.Reader, no kernel and no peer, reported as ns of one CPU per
 // stanza. "one" parses on one goroutine; "all" on one goroutine per CPU
 // at once, as the component benchmarks keep both of this VM's CPUs
-// busy. On this VM "one" has needed 140-280 ns within a day, and "all"
+// busy. On this VM, within an hour, "one" took 140-254 ns, and "all"
 // showed, minutes apart, each CPU anywhere from as fast as one alone to
 // 2.3 times slower (bench/RESULTS.md, late evening of 2026-12-07).
 // `make bench-peers` runs it in every round, so that each run's results
@@ -62,35 +62,13 @@ func parseChats(b *testing.B, n int, more func(i int) bool) {
 	}
 }
 
-// chatSource serves a component's stream from memory: a header, then n
-// copies of a stanza in 64 KiB chunks, then EOF.
-type chatSource struct {
-	chunk []byte // whole copies of the stanza
-	per   int    // copies in chunk
-	left  int    // copies still to serve
-	piece []byte // what is being served
-}
-
 // chatHeader is what a server sends a component first.
 const chatHeader = `<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='` + benchpeer.DefaultStreamID + `' from='` + benchDomain + `'>`
 
-func newChatSource(stanza []byte, n int) *chatSource {
-	per := max(1, 64<<10/len(stanza))
-	return &chatSource{chunk: bytes.Repeat(stanza, per), per: per, left: n, piece: []byte(chatHeader)}
-}
-
-func (c *chatSource) Read(p []byte) (int, error) {
-	if len(c.piece) == 0 {
-		if c.left == 0 {
-			return 0, io.EOF
-		}
-		k := min(c.per, c.left)
-		c.left -= k
-		c.piece = c.chunk[:k*(len(c.chunk)/c.per)]
-	}
-	n := copy(p, c.piece)
-	c.piece = c.piece[n:]
-	return n, nil
+// newChatSource serves a component's stream of n chat messages from
+// memory, in 64 KiB chunks, without a footer.
+func newChatSource(stanza []byte, n int) io.Reader {
+	return benchpeer.NewMemSource(chatHeader, stanza, 64<<10/len(stanza), n, "")
 }
 
 // The pace benchmark parses every stanza it serves, and the source

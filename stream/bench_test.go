@@ -4,62 +4,42 @@ import (
 	"context"
 	"io"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/xmppcore/xmppcore/fastxml"
+	"github.com/xmppcore/xmppcore/internal/benchpeer"
 	"github.com/xmppcore/xmppcore/internal/echobot"
 	"github.com/xmppcore/xmppcore/stream"
 )
 
 // memConn is a net.Conn that serves a stream header, then the same
 // chunk of stanzas over and over until n stanzas have been read, then
-// the peer's footer; what is written to it is counted and dropped. It
-// measures a Stream's own cost, without a network or a peer.
+// the peer's footer (benchpeer.MemSource), and the end once it is
+// closed; what is written to it is counted and dropped. It measures a
+// Stream's own cost, without a network or a peer.
 type memConn struct {
-	chunk    []byte
-	perChunk int
-	left     int // stanzas still to serve
-	state    int // 0: header next, 1: stanzas, 2: footer served
-	piece    []byte
-	off      int // read offset in piece
-	written  atomic.Int64
-	once     sync.Once
-	closed   chan struct{}
+	src     *benchpeer.MemSource
+	written atomic.Int64
+	once    sync.Once
+	closed  chan struct{}
 }
 
 func newMemConn(stanza string, perChunk, n int) *memConn {
 	return &memConn{
-		chunk:    []byte(strings.Repeat(stanza, perChunk)),
-		perChunk: perChunk,
-		left:     n,
-		closed:   make(chan struct{}),
+		src:    benchpeer.NewMemSource(benchHeader, []byte(stanza), perChunk, n, "</stream:stream>"),
+		closed: make(chan struct{}),
 	}
 }
 
 func (c *memConn) Read(p []byte) (int, error) {
-	for c.off == len(c.piece) {
-		c.off = 0
-		switch {
-		case c.state == 0:
-			c.piece, c.state = []byte(benchHeader), 1
-		case c.left > 0:
-			k := min(c.perChunk, c.left)
-			c.piece = c.chunk[:k*(len(c.chunk)/c.perChunk)]
-			c.left -= k
-		case c.state == 1:
-			c.piece, c.state = []byte("</stream:stream>"), 2
-		default:
-			<-c.closed
-			return 0, io.EOF
-		}
+	n, err := c.src.Read(p)
+	if err == io.EOF {
+		<-c.closed
 	}
-	n := copy(p, c.piece[c.off:])
-	c.off += n
-	return n, nil
+	return n, err
 }
 
 func (c *memConn) Write(p []byte) (int, error) {

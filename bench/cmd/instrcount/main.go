@@ -11,8 +11,8 @@
 // each function's count by 2n: start-up, set-up and the runtime's
 // background work are the same in both runs and cancel out. A count
 // repeats to the instruction for the functions the benchmark's
-// goroutines run on their own;
-// where goroutines wake each other (a stream's reader and writer), the
+// goroutines run on their own; where goroutines wake each other (a
+// stream's reader and writer), the
 // runtime's scheduling and spinning under valgrind's serialised threads
 // is not what it is on two CPUs, which is why only xmppcore's functions
 // (and the memory and string helpers they call) are summed.
