@@ -43,8 +43,8 @@ func runFloor(ctx context.Context, t *target, p params) (workloadResult, error) 
 		return res, fmt.Errorf("opening the stream: %w", err)
 	}
 	var hist metrics.Histogram
-	var received, errs, reads, writes atomic.Int64
-	pc := &pacer{step: 1, total: total, interval: float64(time.Second) / p.rate, body: filler(p.size), errs: &errs, self: "bench@" + reflectDomain}
+	var received, errs, late, reads, writes atomic.Int64
+	pc := &pacer{step: 1, total: total, interval: float64(time.Second) / p.rate, body: filler(p.size), errs: &errs, late: &late, self: "bench@" + reflectDomain}
 	pc.write = func(b []byte, _ bool) (bool, error) { // under pc.mu
 		writes.Add(1)
 		_, err := nc.Write(b)
@@ -97,6 +97,7 @@ func runFloor(ctx context.Context, t *target, p params) (workloadResult, error) 
 	rerr := <-readErr
 	res.fill(before, after, received.Load())
 	res.Errors = errs.Load() + (total - received.Load())
+	res.setSentLate(late.Load(), total)
 	if r := received.Load(); r > 0 {
 		res.ReadsPerStanza = float64(reads.Load()) / float64(r)
 		res.WritesPerStanza = float64(writes.Load()) / float64(r)

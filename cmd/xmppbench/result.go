@@ -19,6 +19,7 @@ type workloadResult struct {
 	WritesPerStanza float64    `json:"writes_per_stanza"` // write calls on the connections
 	Errors          int64      `json:"errors"`
 	Rate            float64    `json:"rate,omitempty"` // latency: the offered rate, stanzas/s (open loop)
+	SentLate        float64    `json:"sent_late"`      // latency, floor: the share of stanzas written more than 1 ms after they were due (0 for the others)
 
 	// For the HTML report.
 	Percentiles []percentilePoint `json:"percentiles,omitempty"` // latency distribution

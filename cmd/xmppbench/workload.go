@@ -317,7 +317,7 @@ func closeAll(conns []*conn, wait bool) {
 func runLatency(ctx context.Context, t *target, p params) (workloadResult, error) {
 	res := workloadResult{Workload: "latency", Connections: p.connections, Rate: p.rate}
 	var hist metrics.Histogram
-	var received, errs atomic.Int64
+	var received, errs, late atomic.Int64
 	total := int64(p.rate * p.duration.Seconds())
 	if p.stanzas > 0 {
 		total = p.stanzas
@@ -327,7 +327,7 @@ func runLatency(ctx context.Context, t *target, p params) (workloadResult, error
 	var conns []*conn
 	var pacers []*pacer
 	for i := 0; i < p.connections; i++ {
-		pc := &pacer{k: int64(i), step: int64(p.connections), total: total, interval: float64(time.Second) / p.rate, body: body, errs: &errs}
+		pc := &pacer{k: int64(i), step: int64(p.connections), total: total, interval: float64(time.Second) / p.rate, body: body, errs: &errs, late: &late}
 		c, err := t.open(ctx, reflectDomain, func(c *conn) {
 			pc.self, pc.write = c.self, streamWrite(ctx, c)
 			c.RegisterHandler(&stream.Handler{Name: "latency", Match: stream.MustPath("message/body"), Func: func(s *stream.Stream, st *stream.Stanza) {
@@ -362,6 +362,7 @@ func runLatency(ctx context.Context, t *target, p params) (workloadResult, error
 	res.syscalls(conns)
 	res.Errors = errs.Load() + (total - received.Load())
 	res.setLatency(&hist)
+	res.setSentLate(late.Load(), total)
 	return res, nil
 }
 
@@ -410,6 +411,14 @@ func (r *workloadResult) setLatency(hist *metrics.Histogram) {
 	r.Percentiles = append(r.Percentiles, percentilePoint{Percentile: 100, Micros: us(hist.Max())})
 }
 
+// setSentLate sets SentLate: late of total stanzas were written more
+// than sendLate after they were due.
+func (r *workloadResult) setSentLate(late, total int64) {
+	if total > 0 {
+		r.SentLate = float64(late) / float64(total)
+	}
+}
+
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 // filler is body text that makes our messages about size bytes long
@@ -427,8 +436,9 @@ type pacer struct {
 	interval       float64 // nanoseconds between stanzas over all connections
 	body           []byte
 	errs           *atomic.Int64
-	mu             sync.Mutex   // the reader's handler and run both send
-	next           atomic.Int64 // when stanza k is due (ns after start): the reader's look without the lock
+	late           *atomic.Int64 // stanzas written more than sendLate after they were due (nil: not counted)
+	mu             sync.Mutex    // the reader's handler and run both send
+	next           atomic.Int64  // when stanza k is due (ns after start): the reader's look without the lock
 	k, step, total int64
 	head, tail     []byte // a message up to its id's value, and after it: built once
 	buf            []byte
@@ -484,10 +494,14 @@ func (p *pacer) sendDue(now time.Duration, try bool) (next time.Duration, done b
 	defer p.mu.Unlock()
 	first := p.k
 	p.buf = p.buf[:0]
+	var late int64
 	for ; p.k < p.total && p.k-first < maxBatch*p.step; p.k += p.step {
 		due := time.Duration(float64(p.k) * p.interval)
 		if due > now {
 			break
+		}
+		if now-due > sendLate {
+			late++
 		}
 		if p.head == nil {
 			p.template()
@@ -502,6 +516,8 @@ func (p *pacer) sendDue(now time.Duration, try bool) (next time.Duration, done b
 			p.k = p.total
 		} else if !queued {
 			p.k = first // still due
+		} else if late > 0 && p.late != nil {
+			p.late.Add(late)
 		}
 	}
 	next = time.Duration(float64(p.k) * p.interval)
@@ -511,6 +527,12 @@ func (p *pacer) sendDue(now time.Duration, try bool) (next time.Duration, done b
 	p.next.Store(int64(next))
 	return next, next == math.MaxInt64
 }
+
+// sendLate is how long after it was due a stanza may be written before
+// it counts as late: a pacer that writes most of its stanzas later than
+// this has fallen behind its rate, and the latencies it measures
+// include the queue that built up in front of it (Result.SentLate).
+const sendLate = time.Millisecond
 
 // dueDigits is the width of a message's id: the due time in
 // nanoseconds, zero-padded (about 3 years).
